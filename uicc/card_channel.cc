@@ -1,0 +1,84 @@
+#include "uicc/card_channel.h"
+
+#include "absl/strings/str_cat.h"
+#include "uicc/card_error.h"
+#include "uicc/secret_bytes.h"
+
+namespace gbabridge {
+namespace {
+
+// Bounds the 61xx chain: 64 GET RESPONSEs of 256 bytes is more than any USIM answer.
+constexpr int kMaxGetResponses = 64;
+// GET RESPONSE (ETSI TS 102 221 §11.1.13); CLA 00 on the basic channel.
+constexpr uint8_t kInsGetResponse = 0xC0;
+
+}  // namespace
+
+absl::StatusOr<ResponseApdu> CardChannel::Transmit(const CommandApdu& command) {
+  absl::StatusOr<Bytes> encoded = command.Encode();
+  if (!encoded.ok()) return encoded.status();
+  absl::StatusOr<Bytes> raw = TransmitRaw(*encoded);
+  if (!raw.ok()) return raw.status();
+  absl::StatusOr<ResponseApdu> response = ResponseApdu::Parse(*raw);
+  Cleanse(std::span<uint8_t>(*raw));
+  if (!response.ok()) return CardError(CardErrorReason::kMalformedResponse,
+                                       response.status().message());
+
+  // 6Cxx: wrong Le; resend the same command with Le = xx (ISO 7816-3 §10.3.3).
+  if (response->sw1() == 0x6C) {
+    CommandApdu again = command;
+    again.le = response->sw2() == 0 ? kMaxShortLe : response->sw2();
+    encoded = again.Encode();
+    if (!encoded.ok()) return encoded.status();
+    raw = TransmitRaw(*encoded);
+    if (!raw.ok()) return raw.status();
+    response = ResponseApdu::Parse(*raw);
+    Cleanse(std::span<uint8_t>(*raw));
+    if (!response.ok()) return CardError(CardErrorReason::kMalformedResponse,
+                                         response.status().message());
+  }
+
+  // 61xx: xx more bytes are waiting; fetch them with GET RESPONSE, appending each part
+  // (TS 102 221 §7.3.1.1.4; case 4 under T=0 always ends this way).
+  Bytes collected = std::move(response->data);
+  int rounds = 0;
+  while (response->sw1() == 0x61) {
+    if (++rounds > kMaxGetResponses) {
+      Cleanse(std::span<uint8_t>(collected));
+      return CardError(CardErrorReason::kMalformedResponse,
+                       "card kept answering 61xx to GET RESPONSE");
+    }
+    CommandApdu get_response{.cla = command.cla & 0x03 ? static_cast<uint8_t>(command.cla & 0x03)
+                                                        : uint8_t{0x00},
+                             .ins = kInsGetResponse,
+                             .p1 = 0,
+                             .p2 = 0,
+                             .data = {},
+                             .le = response->sw2() == 0 ? kMaxShortLe : response->sw2()};
+    encoded = get_response.Encode();
+    if (!encoded.ok()) return encoded.status();
+    raw = TransmitRaw(*encoded);
+    if (!raw.ok()) {
+      Cleanse(std::span<uint8_t>(collected));
+      return raw.status();
+    }
+    response = ResponseApdu::Parse(*raw);
+    Cleanse(std::span<uint8_t>(*raw));
+    if (!response.ok()) {
+      Cleanse(std::span<uint8_t>(collected));
+      return CardError(CardErrorReason::kMalformedResponse, response.status().message());
+    }
+    collected.insert(collected.end(), response->data.begin(), response->data.end());
+  }
+  response->data = std::move(collected);
+  return response;
+}
+
+ScopedTransaction::ScopedTransaction(CardChannel& channel)
+    : channel_(channel), status_(channel.BeginTransaction()) {}
+
+ScopedTransaction::~ScopedTransaction() {
+  if (status_.ok()) channel_.EndTransaction().IgnoreError();
+}
+
+}  // namespace gbabridge
