@@ -82,7 +82,7 @@ TEST(CommandApduTest, ParseRejectsTruncatedAndInconsistentInput) {
   for (std::string_view bad : {"", "00", "00a404", "00a4040405a0000000",  // Lc 5, 4 bytes
                                "00a4040405a000000087100202",              // one byte too many
                                "00b000000001",                            // extended, short
-                               "00d60000000000",                          // extended Lc 0
+                               "00d6000000000001",                        // extended Lc 0
                                "00d60000000003aabb"}) {                   // extended, truncated
     EXPECT_FALSE(CommandApdu::Parse(Hex(bad)).ok()) << bad;
   }

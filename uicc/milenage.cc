@@ -1,0 +1,208 @@
+#include "uicc/milenage.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace gbabridge {
+namespace {
+
+constexpr size_t kBlockSize = 16;  // AES-128 block and key size (TS 35.206 §2).
+
+// A 128-bit intermediate value (TEMP, OUTi, ...) that is wiped when it goes out of scope,
+// so that no key-derived block is left on the stack.
+struct SecretBlock {
+  std::array<uint8_t, kBlockSize> bytes{};
+
+  SecretBlock() = default;
+  SecretBlock(const SecretBlock&) = delete;
+  SecretBlock& operator=(const SecretBlock&) = delete;
+  ~SecretBlock() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+
+  uint8_t& operator[](size_t i) { return bytes[i]; }
+  uint8_t operator[](size_t i) const { return bytes[i]; }
+};
+
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+// Fetched once per process: EVP_CIPHER_fetch goes through the provider lookup, which is
+// far more costly than one block encryption. Never freed (it lives as long as the process).
+const EVP_CIPHER* Aes128Ecb() {
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
+  return cipher;
+}
+
+// An encryption context keyed with `key`; padding is off because every call encrypts
+// exactly one block.
+absl::StatusOr<CipherCtxPtr> NewAesContext(ByteView key) {
+  const EVP_CIPHER* cipher = Aes128Ecb();
+  if (cipher == nullptr) {
+    return absl::InternalError("OpenSSL has no AES-128-ECB (is the default provider loaded?)");
+  }
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (ctx == nullptr || EVP_EncryptInit_ex2(ctx.get(), cipher, key.data(), nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1) {
+    return absl::InternalError("OpenSSL failed to set up the AES-128 key for Milenage");
+  }
+  return ctx;
+}
+
+// E_K: one AES-128 block. With a keyed ECB context and padding off this cannot fail short
+// of memory corruption; the f-functions return plain values, so a failure aborts rather
+// than yielding a wrong MAC or key.
+void Encrypt(EVP_CIPHER_CTX* ctx, const SecretBlock& in, SecretBlock& out) {
+  int out_len = 0;
+  if (EVP_EncryptUpdate(ctx, out.bytes.data(), &out_len, in.bytes.data(),
+                        static_cast<int>(kBlockSize)) != 1 ||
+      out_len != static_cast<int>(kBlockSize)) {
+    std::abort();
+  }
+}
+
+absl::Status CheckSize(const SecretBytes& value, absl::string_view name) {
+  if (value.size() != kBlockSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Milenage ", name, " must be 16 bytes, got ", value.size()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct Milenage::State {
+  CipherCtxPtr ctx;
+  SecretBlock opc;
+
+  // TEMP = E_K(RAND xor OPc) (TS 35.206 §4.1).
+  void Temp(const Rand& rand, SecretBlock& temp) const {
+    SecretBlock in;
+    for (size_t i = 0; i < kBlockSize; ++i) in[i] = rand[i] ^ opc[i];
+    Encrypt(ctx.get(), in, temp);
+  }
+
+  // OUT1 = E_K(TEMP xor rot(IN1 xor OPc, r1) xor c1) xor OPc, IN1 = SQN||AMF||SQN||AMF,
+  // r1 = 64, c1 = 0 (TS 35.206 §4.1).
+  void Out1(const Rand& rand, const Sqn& sqn, const Amf& amf, SecretBlock& out) const {
+    SecretBlock temp;
+    Temp(rand, temp);
+    SecretBlock in1;
+    std::memcpy(&in1[0], sqn.data(), kSqnSize);
+    std::memcpy(&in1[kSqnSize], amf.data(), kAmfSize);
+    std::memcpy(&in1[8], sqn.data(), kSqnSize);
+    std::memcpy(&in1[8 + kSqnSize], amf.data(), kAmfSize);
+    SecretBlock in;
+    constexpr size_t kRot = 8;  // r1 = 64 bits
+    for (size_t i = 0; i < kBlockSize; ++i) {
+      const size_t j = (i + kRot) % kBlockSize;
+      in[i] = temp[i] ^ in1[j] ^ opc[j];
+    }
+    Encrypt(ctx.get(), in, out);
+    for (size_t i = 0; i < kBlockSize; ++i) out[i] ^= opc[i];
+  }
+
+  // OUTi = E_K(rot(TEMP xor OPc, ri) xor ci) xor OPc for i = 2..5 (TS 35.206 §4.1).
+  // rot is a cyclic left rotation; all ri are whole bytes. ci has its value in the last
+  // byte.
+  void OutN(const SecretBlock& temp, size_t rot_bits, uint8_t c, SecretBlock& out) const {
+    SecretBlock in;
+    const size_t rot = rot_bits / 8;
+    for (size_t i = 0; i < kBlockSize; ++i) {
+      const size_t j = (i + rot) % kBlockSize;
+      in[i] = temp[j] ^ opc[j];
+    }
+    in[kBlockSize - 1] ^= c;
+    Encrypt(ctx.get(), in, out);
+    for (size_t i = 0; i < kBlockSize; ++i) out[i] ^= opc[i];
+  }
+};
+
+absl::StatusOr<Milenage> Milenage::Create(const SecretBytes& k, const SecretBytes& opc) {
+  if (absl::Status s = CheckSize(k, "K"); !s.ok()) return s;
+  if (absl::Status s = CheckSize(opc, "OPc"); !s.ok()) return s;
+  absl::StatusOr<CipherCtxPtr> ctx = NewAesContext(k.view());
+  if (!ctx.ok()) return ctx.status();
+  auto state = std::make_unique<State>();
+  state->ctx = *std::move(ctx);
+  std::memcpy(state->opc.bytes.data(), opc.data(), kBlockSize);
+  return Milenage(std::move(state));
+}
+
+absl::StatusOr<SecretBytes> Milenage::ComputeOpc(const SecretBytes& k, const SecretBytes& op) {
+  if (absl::Status s = CheckSize(k, "K"); !s.ok()) return s;
+  if (absl::Status s = CheckSize(op, "OP"); !s.ok()) return s;
+  absl::StatusOr<CipherCtxPtr> ctx = NewAesContext(k.view());
+  if (!ctx.ok()) return ctx.status();
+  // OPc = OP xor E_K(OP) (TS 35.206 §4.1).
+  SecretBlock in;
+  std::memcpy(in.bytes.data(), op.data(), kBlockSize);
+  SecretBlock encrypted;
+  Encrypt(ctx->get(), in, encrypted);
+  SecretBytes opc(kBlockSize);
+  for (size_t i = 0; i < kBlockSize; ++i) opc.data()[i] = op.data()[i] ^ encrypted[i];
+  return opc;
+}
+
+Milenage::Milenage(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Milenage::Milenage(Milenage&&) noexcept = default;
+Milenage& Milenage::operator=(Milenage&&) noexcept = default;
+Milenage::~Milenage() = default;
+
+Mac Milenage::F1(const Rand& rand, const Sqn& sqn, const Amf& amf) const {
+  SecretBlock out1;
+  state_->Out1(rand, sqn, amf, out1);
+  Mac mac;  // f1 = MAC-A = OUT1[0..63]
+  std::memcpy(mac.data(), &out1[0], kMacSize);
+  return mac;
+}
+
+Mac Milenage::F1Star(const Rand& rand, const Sqn& sqn, const Amf& amf) const {
+  SecretBlock out1;
+  state_->Out1(rand, sqn, amf, out1);
+  Mac mac;  // f1* = MAC-S = OUT1[64..127]
+  std::memcpy(mac.data(), &out1[8], kMacSize);
+  return mac;
+}
+
+MilenageF2345 Milenage::F2345(const Rand& rand) const {
+  SecretBlock temp;
+  state_->Temp(rand, temp);
+  MilenageF2345 result;
+  {
+    SecretBlock out2;  // r2 = 0, c2 = 1
+    state_->OutN(temp, 0, 0x01, out2);
+    std::memcpy(result.ak.data(), &out2[0], kAkSize);  // f5 = OUT2[0..47]
+    result.res = SecretBytes::CopyFrom(ByteView(out2.bytes).subspan(8, kResSize));  // f2
+  }
+  {
+    SecretBlock out3;  // r3 = 32, c3 = 2; f3 = CK = OUT3
+    state_->OutN(temp, 32, 0x02, out3);
+    result.ck = SecretBytes::CopyFrom(out3.bytes);
+  }
+  {
+    SecretBlock out4;  // r4 = 64, c4 = 4; f4 = IK = OUT4
+    state_->OutN(temp, 64, 0x04, out4);
+    result.ik = SecretBytes::CopyFrom(out4.bytes);
+  }
+  return result;
+}
+
+Ak Milenage::F5Star(const Rand& rand) const {
+  SecretBlock temp;
+  state_->Temp(rand, temp);
+  SecretBlock out5;  // r5 = 96, c5 = 8
+  state_->OutN(temp, 96, 0x08, out5);
+  Ak ak;  // f5* = OUT5[0..47]
+  std::memcpy(ak.data(), &out5[0], kAkSize);
+  return ak;
+}
+
+}  // namespace gbabridge
