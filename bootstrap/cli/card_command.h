@@ -1,0 +1,44 @@
+// `gbabridge card ...`: a card tool for people. It talks to the card directly through
+// PC/SC (no daemon): list readers, show what is on the card, and run AUTHENTICATE for
+// diagnostics.
+#ifndef GBABRIDGE_BOOTSTRAP_CLI_CARD_COMMAND_H_
+#define GBABRIDGE_BOOTSTRAP_CLI_CARD_COMMAND_H_
+
+#include <iosfwd>
+#include <string>
+
+#include "CLI/CLI.hpp"
+
+namespace gbabridge::cli {
+
+struct CardOptions {
+  std::string reader;    // empty: first reader with a card
+  std::string pin_file;  // file holding PIN1, read only when given
+  bool json = false;
+};
+
+struct CardInfoOptions {
+  CardOptions card;
+  bool show_imsi = false;
+};
+
+struct CardAuthenticateOptions {
+  CardOptions card;
+  std::string rand_hex;
+  std::string autn_hex;
+  std::string context = "3g";  // "3g" or "gba"
+  bool show_keys = false;
+};
+
+int RunCardReaders(const CardOptions& options, std::ostream& out, std::ostream& err);
+int RunCardInfo(const CardInfoOptions& options, std::ostream& out, std::ostream& err);
+int RunCardAuthenticate(const CardAuthenticateOptions& options, std::ostream& out,
+                        std::ostream& err);
+
+// Registers `card readers`, `card info` and `card authenticate`; the chosen command's exit
+// code is written to *exit_code.
+void AddCardCommands(CLI::App& app, int* exit_code);
+
+}  // namespace gbabridge::cli
+
+#endif  // GBABRIDGE_BOOTSTRAP_CLI_CARD_COMMAND_H_

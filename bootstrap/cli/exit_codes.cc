@@ -1,0 +1,31 @@
+#include "bootstrap/cli/exit_codes.h"
+
+#include "uicc/card_error.h"
+
+namespace gbabridge::cli {
+
+int ExitCodeFor(const absl::Status& status) {
+  if (status.ok()) return kExitOk;
+  if (absl::IsInvalidArgument(status)) return kExitUsage;
+  std::optional<CardErrorReason> reason = GetCardErrorReason(status);
+  if (!reason.has_value()) return kExitFailure;
+  switch (*reason) {
+    case CardErrorReason::kPcscdNotRunning:
+    case CardErrorReason::kNoReader:
+    case CardErrorReason::kNoCard:
+    case CardErrorReason::kCardRemoved:
+    case CardErrorReason::kCardReset:
+    case CardErrorReason::kTransportFailed:
+      return kExitCardUnavailable;
+    case CardErrorReason::kPinRequired:
+    case CardErrorReason::kPinWrong:
+    case CardErrorReason::kPinBlocked:
+      return kExitPin;
+    case CardErrorReason::kAuthMacFailure:
+      return kExitAuthFailed;
+    default:
+      return kExitCardError;
+  }
+}
+
+}  // namespace gbabridge::cli

@@ -1,0 +1,19 @@
+// gbabridge: the command-line tool. Thin: each command lives in its own file.
+#include "CLI/CLI.hpp"
+#include "bootstrap/cli/card_command.h"
+#include "bootstrap/cli/exit_codes.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"gbabridge: GBA bootstrapping from the USIM (TS 33.220)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "gbabridge 0.1.0");
+  int exit_code = gbabridge::cli::kExitOk;
+  gbabridge::cli::AddCardCommands(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : gbabridge::cli::kExitUsage;
+  }
+  return exit_code;
+}
