@@ -232,11 +232,12 @@ int RunCardAuthenticate(const CardAuthenticateOptions& options, std::ostream& ou
     return kExitOk;
   }
   out << "Result:  success (" << options.context << " context)\n";
-  for (const char* key : {"res", "ck", "ik", "kc"}) {
+  for (const auto& [key, label] : {std::pair<const char*, std::string_view>{"res", "RES:     "},
+                                    {"ck", "CK:      "},
+                                    {"ik", "IK:      "},
+                                    {"kc", "Kc:      "}}) {
     if (!j.contains(key) || j[key].is_null()) continue;
-    std::string label = key;
-    for (char& c : label) c = static_cast<char>(std::toupper(c));
-    out << label << ":" << std::string(8 - label.size(), ' ') << j[key].get<std::string>() << "\n";
+    out << label << j[key].get<std::string>() << "\n";
   }
   if (!options.show_keys) out << "(key material hidden; --show-keys prints it)\n";
   return kExitOk;
