@@ -1,0 +1,109 @@
+// soft-usim: a software USIM behind vpcd, so that pcscd (and everything on top of PC/SC)
+// sees it as a card in the reader "Virtual PCD 00 00".
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "uicc/identifiers.h"
+#include "uicc/soft_usim/card_profile.h"
+#include "uicc/soft_usim/soft_usim.h"
+#include "uicc/soft_usim/vpcd_link.h"
+
+namespace {
+
+// Lock-free, so reading it in the signal handler is safe.
+std::atomic<gbabridge::VpcdLink*> g_link{nullptr};
+static_assert(std::atomic<gbabridge::VpcdLink*>::is_always_lock_free);
+
+extern "C" void OnSignal(int /*signal*/) {
+  if (gbabridge::VpcdLink* link = g_link.load()) link->Stop();  // atomic store + write(2)
+}
+
+void LogLine(std::string_view line) {
+  std::fprintf(stderr, "soft-usim: %.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stderr);
+}
+
+int Fail(absl::string_view message) {
+  LogLine(std::string_view(message.data(), message.size()));
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "soft-usim: a software USIM (TS 31.102) with Milenage, the TS 33.102 Annex C SQN "
+      "array, and the GBA_U context (TS 33.220 Annex G), served to pcscd through vpcd "
+      "(vsmartcard).\n\n"
+      "It connects to vpcd as a TCP client and reconnects every 500 ms while vpcd is away. "
+      "The card's non-volatile memory (SQN array, PIN counter, GBA keys, updated EFs) lives "
+      "in the state file, written atomically before each answer that changes it. The state "
+      "file holds keys: keep it private. SIGTERM or SIGINT stops the card (exit status 0).\n\n"
+      "Example:\n"
+      "  soft-usim --profile uicc/soft_usim/profiles/sample.toml --vpcd 127.0.0.1:40000");
+  std::string profile_path;
+  std::string vpcd;
+  std::string state_path;
+  bool t0 = false;
+  app.add_option("--profile", profile_path,
+                 "TOML card profile (imsi, iccid, k, op|opc, amf, pin, pin_enabled, pin_tries, "
+                 "mnc_length, gba_u, impi, ind_bits, sqn_delta)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--vpcd", vpcd, "vpcd address, HOST:PORT (e.g. 127.0.0.1:40000, port 0x9C40)")
+      ->required();
+  app.add_option("--state", state_path,
+                 "state file (default: <profile>.state.json); created when missing, an "
+                 "error when corrupt");
+  app.add_flag("--t0", t0,
+               "present a T=0-only ATR and use the T=0 response procedures (61xx/6Cxx); "
+               "default is T=1");
+  CLI11_PARSE(app, argc, argv);
+
+  absl::StatusOr<gbabridge::VpcdEndpoint> endpoint = gbabridge::ParseVpcdEndpoint(vpcd);
+  if (!endpoint.ok()) return Fail(endpoint.status().message());
+  absl::StatusOr<gbabridge::CardProfile> profile = gbabridge::CardProfile::LoadFile(profile_path);
+  if (!profile.ok()) return Fail(profile.status().message());
+  if (state_path.empty()) state_path = profile_path + ".state.json";
+
+  std::string card_summary = "IMSI (invalid)";
+  if (absl::StatusOr<gbabridge::Imsi> imsi =
+          gbabridge::MakeImsi(profile->imsi, profile->mnc_length);
+      imsi.ok()) {
+    card_summary = absl::StrCat("IMSI ", imsi->Masked());
+  }
+  absl::StrAppend(&card_summary, profile->gba_u ? ", GBA_U" : ", no GBA_U",
+                  profile->impi.has_value() ? ", ISIM" : "", t0 ? ", T=0" : ", T=1");
+
+  gbabridge::SoftUsim::Options options;
+  options.t0 = t0;
+  options.log = LogLine;
+  absl::StatusOr<std::unique_ptr<gbabridge::SoftUsim>> card =
+      gbabridge::SoftUsim::Create(*std::move(profile), state_path, std::move(options));
+  if (!card.ok()) return Fail(card.status().message());
+  LogLine(absl::StrCat("card ready: ", card_summary, "; state ", state_path));
+
+  gbabridge::VpcdLink link(**card, {.endpoint = *endpoint,
+                                    .reconnect_interval = std::chrono::milliseconds(500),
+                                    .log = LogLine});
+  g_link = &link;
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const absl::Status status = link.Run();
+  g_link = nullptr;
+  if (!status.ok()) return Fail(status.message());
+  LogLine("stopped");
+  return 0;
+}
