@@ -62,13 +62,17 @@ absl::StatusOr<std::unique_ptr<PcscChannel>> OpenCard(const CardOptions& options
   return PcscChannel::Connect(PcscOptions{.reader = options.reader});
 }
 
-absl::Status VerifyPinIfGiven(Usim& usim, const CardOptions& options) {
+}  // namespace
+
+absl::Status VerifyPinFromFile(Usim& usim, const CardOptions& options) {
   if (options.pin_file.empty()) return absl::OkStatus();
   absl::StatusOr<SecretBytes> pin = ReadPinFile(options.pin_file);
   if (!pin.ok()) return pin.status();
   const std::string_view pin_view(reinterpret_cast<const char*>(pin->data()), pin->size());
   return usim.VerifyPin(pin_view);
 }
+
+namespace {
 
 std::string PinText(const PinState& pin) {
   if (pin.blocked) return "blocked (unblock with the PUK)";
@@ -102,7 +106,7 @@ int RunCardInfo(const CardInfoOptions& options, std::ostream& out, std::ostream&
   if (!channel.ok()) return Fail(channel.status(), options.card, out, err);
   Usim usim(**channel);
 
-  absl::Status pin_status = VerifyPinIfGiven(usim, options.card);
+  absl::Status pin_status = VerifyPinFromFile(usim, options.card);
   if (!pin_status.ok()) return Fail(pin_status, options.card, out, err);
 
   absl::StatusOr<CardApplications> apps = usim.ListApplications();
@@ -195,7 +199,7 @@ int RunCardAuthenticate(const CardAuthenticateOptions& options, std::ostream& ou
   absl::StatusOr<std::unique_ptr<PcscChannel>> channel = OpenCard(options.card);
   if (!channel.ok()) return Fail(channel.status(), options.card, out, err);
   Usim usim(**channel);
-  absl::Status pin_status = VerifyPinIfGiven(usim, options.card);
+  absl::Status pin_status = VerifyPinFromFile(usim, options.card);
   if (!pin_status.ok()) return Fail(pin_status, options.card, out, err);
 
   // Secrets are shown only with --show-keys; otherwise their lengths.

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "uicc/usim.h"
 
 namespace gbabridge::cli {
 
@@ -29,6 +31,9 @@ struct CardAuthenticateOptions {
   std::string context = "3g";  // "3g" or "gba"
   bool show_keys = false;
 };
+
+// Verifies PIN1 from options.pin_file when one is given (once; never retried).
+absl::Status VerifyPinFromFile(Usim& usim, const CardOptions& options);
 
 int RunCardReaders(const CardOptions& options, std::ostream& out, std::ostream& err);
 int RunCardInfo(const CardInfoOptions& options, std::ostream& out, std::ostream& err);

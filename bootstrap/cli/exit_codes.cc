@@ -1,5 +1,6 @@
 #include "bootstrap/cli/exit_codes.h"
 
+#include "bootstrap/gba_error.h"
 #include "uicc/card_error.h"
 
 namespace gbabridge::cli {
@@ -7,6 +8,21 @@ namespace gbabridge::cli {
 int ExitCodeFor(const absl::Status& status) {
   if (status.ok()) return kExitOk;
   if (absl::IsInvalidArgument(status)) return kExitUsage;
+  if (std::optional<GbaErrorReason> gba = GetGbaErrorReason(status)) {
+    switch (*gba) {
+      case GbaErrorReason::kBsfUnreachable:
+      case GbaErrorReason::kBsfTlsFailed:
+      case GbaErrorReason::kSyncFailed:
+        return kExitBsfUnavailable;
+      case GbaErrorReason::kBsfForbidden:
+      case GbaErrorReason::kBsfNotAuthentic:
+        return kExitBsfRejected;
+      case GbaErrorReason::kBsfMalformedReply:
+        return kExitBsfMalformed;
+      case GbaErrorReason::kNetworkAuthFailed:
+        return kExitAuthFailed;
+    }
+  }
   std::optional<CardErrorReason> reason = GetCardErrorReason(status);
   if (!reason.has_value()) return kExitFailure;
   switch (*reason) {

@@ -15,6 +15,9 @@ enum ExitCode : int {
   kExitPin = 4,              // PIN required, wrong or blocked
   kExitAuthFailed = 5,       // network authentication failed (AUTN MAC invalid)
   kExitCardError = 6,        // malformed card response, unexpected status, missing file/app
+  kExitBsfUnavailable = 7,   // BSF unreachable, TLS failure, timeout
+  kExitBsfRejected = 8,      // BSF refused (403) or failed mutual authentication (rspauth)
+  kExitBsfMalformed = 9,     // BSF reply did not parse
 };
 
 // Chooses the exit code for a failed status.

@@ -1,5 +1,6 @@
 // gbabridge: the command-line tool. Thin: each command lives in its own file.
 #include "CLI/CLI.hpp"
+#include "bootstrap/cli/bootstrap_command.h"
 #include "bootstrap/cli/card_command.h"
 #include "bootstrap/cli/exit_codes.h"
 
@@ -9,6 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "gbabridge 0.1.0");
   int exit_code = gbabridge::cli::kExitOk;
   gbabridge::cli::AddCardCommands(app, &exit_code);
+  gbabridge::cli::AddBootstrapCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
