@@ -11,11 +11,14 @@ CTEST_ARGS     ?=
 DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libssl-dev libabsl-dev libgtest-dev libgmock-dev \
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev \
-  libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools
+  libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools \
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
+  libcurl4-openssl-dev libcpp-httplib-dev libpugixml-dev libsqlite3-dev \
+  libspdlog-dev libbenchmark-dev openssl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build test test-asan demo format clean
+.PHONY: all deps configure build test test-asan bench demo format clean
 
 all: build
 
@@ -50,6 +53,13 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
+# Micro-benchmarks in a Release build (build-release/).
+bench: deps
+	[ -f build-release/build.ninja ] || \
+	  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build build-release -j $(JOBS) --target crypto_bench
+	build-release/bench/crypto_bench
+
 demo: build
 	tests/demo/run_demo.sh $(BUILD_DIR)
 
@@ -57,4 +67,4 @@ format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-release

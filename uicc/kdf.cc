@@ -25,9 +25,22 @@ EVP_MAC* Hmac() {
 
 // One context per thread, re-keyed on every call, so that calls neither allocate nor
 // contend on a lock.
+//
+// The digest is set once, when the context is made: passing it to every EVP_MAC_init
+// would look SHA-256 up by name (a fetch) on every derivation.
 EVP_MAC_CTX* ThreadHmacContext() {
   thread_local MacCtxPtr ctx;
-  if (ctx == nullptr && Hmac() != nullptr) ctx.reset(EVP_MAC_CTX_new(Hmac()));
+  if (ctx == nullptr && Hmac() != nullptr) {
+    MacCtxPtr fresh(EVP_MAC_CTX_new(Hmac()));
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (fresh != nullptr && EVP_MAC_CTX_set_params(fresh.get(), params) == 1) {
+      ctx = std::move(fresh);
+    }
+  }
   return ctx.get();
 }
 
@@ -68,17 +81,12 @@ absl::StatusOr<SecretBytes> Kdf(const SecretBytes& key, uint8_t fc,
   if (ctx == nullptr) {
     return absl::InternalError("OpenSSL has no HMAC (is the default provider loaded?)");
   }
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end(),
-  };
   // An empty SecretBytes has a null data pointer, which EVP_MAC_init would take as
   // "keep the previous key": point at a placeholder instead (HMAC with an empty key).
   static constexpr uint8_t kEmpty = 0;
   const uint8_t* key_data = key.empty() ? &kEmpty : key.data();
   RekeyOnExit rekey(ctx);
-  if (EVP_MAC_init(ctx, key_data, key.size(), params) != 1) {
+  if (EVP_MAC_init(ctx, key_data, key.size(), nullptr) != 1) {
     return absl::InternalError("OpenSSL failed to initialise HMAC-SHA-256 for the KDF");
   }
 
