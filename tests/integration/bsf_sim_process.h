@@ -1,0 +1,57 @@
+// Test harness: a bsf-sim process on free loopback ports, with its own database, and a Zn
+// client to ask it for NAF keys as a NAF would.
+#ifndef GBABRIDGE_TESTS_INTEGRATION_BSF_SIM_PROCESS_H_
+#define GBABRIDGE_TESTS_INTEGRATION_BSF_SIM_PROCESS_H_
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "bsf/v1/zn.grpc.pb.h"
+#include "tests/integration/pcsc_sandbox.h"
+
+namespace gbabridge::testing {
+
+struct BsfSimOptions {
+  bool gba_u_subscriber = true;
+  int lifetime_seconds = 3600;
+  // NAF FQDN -> token, for Zn's loopback token authentication.
+  std::vector<std::pair<std::string, std::string>> naf_tokens = {
+      {"mef.example.com", "mef-token"}, {"other.example.com", "other-token"}};
+};
+
+class BsfSimProcess {
+ public:
+  // Imports one subscriber (the test profile's IMSI and TS 35.208 set-1 keys) into a new
+  // database in `dir`, then starts `bsf-sim serve` on 127.0.0.1 port 0 and waits for READY.
+  static absl::StatusOr<std::unique_ptr<BsfSimProcess>> Start(const std::filesystem::path& dir,
+                                                              BsfSimOptions options = {});
+  // Kills (SIGKILL) and starts again on the same database and ports.
+  absl::Status Restart();
+  void Kill();
+
+  std::string ub_url() const { return "http://" + ub_address_ + "/"; }
+  const std::string& zn_address() const { return zn_address_; }
+
+  // Zn GetNafKey as the NAF owning `token`.
+  grpc::Status GetNafKey(const std::string& token, const bsf::v1::GetNafKeyRequest& request,
+                         bsf::v1::GetNafKeyResponse* response);
+
+ private:
+  BsfSimProcess() = default;
+  absl::Status Serve(const std::string& ub_listen, const std::string& zn_listen);
+
+  std::filesystem::path dir_;
+  BsfSimOptions options_;
+  std::string ub_address_;
+  std::string zn_address_;
+  std::optional<ChildProcess> process_;
+  int log_generation_ = 0;
+};
+
+}  // namespace gbabridge::testing
+
+#endif  // GBABRIDGE_TESTS_INTEGRATION_BSF_SIM_PROCESS_H_

@@ -1,0 +1,19 @@
+// Runs the gbabridge CLI as a person would, capturing its output and exit code.
+#ifndef GBABRIDGE_TESTS_INTEGRATION_CLI_RUNNER_H_
+#define GBABRIDGE_TESTS_INTEGRATION_CLI_RUNNER_H_
+
+#include <string>
+
+namespace gbabridge::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// `args` is appended to the gbabridge binary's path and run through the shell.
+CommandResult RunCli(const std::string& args);
+
+}  // namespace gbabridge::testing
+
+#endif  // GBABRIDGE_TESTS_INTEGRATION_CLI_RUNNER_H_
