@@ -1,0 +1,64 @@
+// BsfConfig: everything `bsf-sim serve` needs, from a TOML file (--config) overlaid by
+// command-line flags (flags win). The file uses the flags' names with '_':
+//
+//   ub_listen     = "127.0.0.1:8080"     # HOST:PORT, port 0 = ephemeral
+//   zn_listen     = "127.0.0.1:50051"
+//   db            = "hss.db"             # subscriber database (SQLite)
+//   bsf_name      = "bsf.mnc001.mcc001.pub.3gppnetwork.org"   # B-TID domain
+//   realm         = "bsf.mnc001.mcc001.pub.3gppnetwork.org"   # digest realm; default bsf_name
+//   lifetime      = 3600                 # key lifetime, seconds
+//   nonce_timeout = 60                   # seconds a challenge may stay unanswered
+//   ind_bits      = 5                    # SQN IND bits (TS 33.102 C.3.2); match the cards
+//   max_sessions  = 100000
+//   ub_tls_cert = "ub.pem"   ub_tls_key = "ub.key"
+//   zn_tls_cert = "zn.pem"   zn_tls_key = "zn.key"   zn_client_ca = "nafs-ca.pem"
+//   [naf_tokens]                         # plain loopback Zn only
+//   "naf.example.org" = "s3cret"
+//
+// Relative paths in the file are relative to the file's directory. Unknown keys are
+// errors (a misspelt key would otherwise be silently ignored).
+#ifndef GBABRIDGE_BSF_SIM_BSF_CONFIG_H_
+#define GBABRIDGE_BSF_SIM_BSF_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "bsf_sim/naf_token.h"
+#include "bsf_sim/sqn_scheme.h"
+
+namespace gbabridge::bsf {
+
+struct BsfConfig {
+  std::string ub_listen = "127.0.0.1:8080";
+  std::string zn_listen = "127.0.0.1:50051";
+  std::string db;
+  std::string bsf_name;
+  std::string realm;  // empty: bsf_name
+  absl::Duration lifetime = absl::Hours(1);
+  absl::Duration nonce_timeout = absl::Seconds(60);
+  absl::Duration sweep_interval = absl::Seconds(1);
+  int ind_bits = kDefaultIndBits;
+  size_t max_sessions = 100000;
+  std::string ub_tls_cert;
+  std::string ub_tls_key;
+  std::string zn_tls_cert;
+  std::string zn_tls_key;
+  std::string zn_client_ca;
+  std::vector<NafToken> naf_tokens;  // one per FQDN; a later one replaces an earlier one
+};
+
+// Reads the TOML file and overlays its values onto `config`.
+absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config);
+
+// Adds or replaces the token of token.naf_fqdn.
+void SetNafToken(BsfConfig& config, NafToken token);
+
+// Checks what the file and flags together must give: db, bsf_name, listen addresses,
+// positive durations, ind_bits in 0..16.
+absl::Status ValidateBsfConfig(const BsfConfig& config);
+
+}  // namespace gbabridge::bsf
+
+#endif  // GBABRIDGE_BSF_SIM_BSF_CONFIG_H_

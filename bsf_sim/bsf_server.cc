@@ -1,0 +1,96 @@
+#include "bsf_sim/bsf_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "bsf_sim/listen_address.h"
+
+namespace gbabridge::bsf {
+
+absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& config) {
+  if (absl::Status s = ValidateBsfConfig(config); !s.ok()) return s;
+  absl::StatusOr<ListenAddress> ub_listen = ParseListenAddress(config.ub_listen);
+  if (!ub_listen.ok()) return ub_listen.status();
+  absl::StatusOr<ListenAddress> zn_listen = ParseListenAddress(config.zn_listen);
+  if (!zn_listen.ok()) return zn_listen.status();
+
+  std::unique_ptr<BsfServer> bsf(new BsfServer());
+  bsf->sweep_interval_ = config.sweep_interval;
+  absl::StatusOr<std::unique_ptr<SubscriberStore>> store = SubscriberStore::Open(config.db);
+  if (!store.ok()) return store.status();
+  bsf->subscribers_ = *std::move(store);
+  bsf->generator_ = std::make_unique<AvGenerator>(*bsf->subscribers_,
+                                                  AvGeneratorOptions{.ind_bits = config.ind_bits});
+  bsf->sessions_ = std::make_unique<InMemorySessionStore>(config.max_sessions);
+  bsf->authenticator_ = std::make_unique<UbAuthenticator>(
+      UbAuthenticatorOptions{.bsf_name = config.bsf_name,
+                             .realm = config.realm.empty() ? config.bsf_name : config.realm,
+                             .lifetime = config.lifetime,
+                             .nonce_timeout = config.nonce_timeout},
+      *bsf->generator_, *bsf->sessions_);
+
+  absl::StatusOr<std::unique_ptr<UbServer>> ub =
+      UbServer::Create(UbServerOptions{.listen = *ub_listen,
+                                       .tls_cert_file = config.ub_tls_cert,
+                                       .tls_key_file = config.ub_tls_key},
+                       *bsf->authenticator_);
+  if (!ub.ok()) return ub.status();
+  bsf->ub_server_ = *std::move(ub);
+
+  ZnServerOptions zn_options{.listen = *zn_listen,
+                             .tls_cert_file = config.zn_tls_cert,
+                             .tls_key_file = config.zn_tls_key,
+                             .client_ca_file = config.zn_client_ca,
+                             .naf_tokens = {}};
+  for (const NafToken& token : config.naf_tokens) zn_options.naf_tokens.push_back(token.Clone());
+  absl::StatusOr<std::unique_ptr<ZnServer>> zn =
+      ZnServer::Create(std::move(zn_options), *bsf->sessions_, bsf->subscribers_.get());
+  if (!zn.ok()) return zn.status();
+  bsf->zn_server_ = *std::move(zn);
+  return bsf;
+}
+
+BsfServer::~BsfServer() { Stop(); }
+
+absl::Status BsfServer::Start() {
+  if (absl::Status s = ub_server_->Start(); !s.ok()) return s;
+  if (absl::Status s = zn_server_->Start(); !s.ok()) {
+    ub_server_->Stop();
+    return s;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = false;
+  }
+  sweeper_ = std::thread([this] { SweepLoop(); });
+  return absl::OkStatus();
+}
+
+void BsfServer::SweepLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!wake_.wait_for(lock, absl::ToChronoNanoseconds(sweep_interval_),
+                         [this] { return stopping_; })) {
+    lock.unlock();
+    if (const size_t n = sessions_->SweepExpired(); n > 0) {
+      spdlog::info("swept {} expired bootstrapping session(s); their Ks are wiped", n);
+    }
+    authenticator_->SweepPending();
+    lock.lock();
+  }
+}
+
+void BsfServer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+  // Zn first: a NAF request in flight may still read a session; Ub afterwards.
+  if (zn_server_ != nullptr) zn_server_->Stop();
+  if (ub_server_ != nullptr) ub_server_->Stop();
+}
+
+}  // namespace gbabridge::bsf

@@ -1,0 +1,64 @@
+#include "bsf_sim/pending_challenges.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace gbabridge::bsf {
+
+absl::Status PendingChallenges::Add(PendingChallenge challenge) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::deque<std::string>& ids = ids_by_impi_[challenge.av.impi];
+  while (!ids.empty() && ids.size() >= max_per_impi_) {
+    by_id_.erase(ids.front());
+    ids.pop_front();
+  }
+  if (by_id_.size() >= max_total_) {
+    if (ids.empty()) ids_by_impi_.erase(challenge.av.impi);
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the BSF has ", by_id_.size(), " open challenges, its maximum"));
+  }
+  ids.push_back(challenge.id);
+  std::string id = challenge.id;
+  by_id_.insert_or_assign(std::move(id), std::move(challenge));
+  return absl::OkStatus();
+}
+
+void PendingChallenges::EraseLocked(const std::string& id) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  auto ids = ids_by_impi_.find(it->second.av.impi);
+  if (ids != ids_by_impi_.end()) {
+    std::erase(ids->second, id);
+    if (ids->second.empty()) ids_by_impi_.erase(ids);
+  }
+  by_id_.erase(it);
+}
+
+std::optional<PendingChallenge> PendingChallenges::Take(ByteView id) {
+  const std::string key(reinterpret_cast<const char*>(id.data()), id.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_id_.find(key);
+  if (it == by_id_.end()) return std::nullopt;
+  std::optional<PendingChallenge> out(std::move(it->second));
+  EraseLocked(key);
+  return out;
+}
+
+size_t PendingChallenges::SweepIssuedBefore(std::chrono::steady_clock::time_point cutoff) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> old;
+  for (const auto& [id, challenge] : by_id_) {
+    if (challenge.issued < cutoff) old.push_back(id);
+  }
+  for (const std::string& id : old) EraseLocked(id);
+  return old.size();
+}
+
+size_t PendingChallenges::Size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return by_id_.size();
+}
+
+}  // namespace gbabridge::bsf
