@@ -19,15 +19,13 @@ struct BootstrapSession {
   Bytes rand;
   std::string impi;
   GbaMode mode = GbaMode::kGbaMe;
-  absl::Time expiry;            // key lifetime from the BSF (UTC)
-  absl::Time bootstrapped_at;   // when the 200 OK arrived (UTC)
-  SecretBytes ks;               // CK || IK; GBA_ME only (empty for GBA_U: Ks stays on the card)
+  absl::Time expiry;           // key lifetime from the BSF (UTC)
+  absl::Time bootstrapped_at;  // when the 200 OK arrived (UTC)
+  SecretBytes ks;              // CK || IK; GBA_ME only (empty for GBA_U: Ks stays on the card)
 
   // Expiry decisions compare against `now` with a safety margin, so that a key is never
   // handed out moments before the BSF forgets it.
-  bool ExpiresWithin(absl::Duration margin, absl::Time now) const {
-    return now + margin >= expiry;
-  }
+  bool ExpiresWithin(absl::Duration margin, absl::Time now) const { return now + margin >= expiry; }
 };
 
 }  // namespace gbabridge

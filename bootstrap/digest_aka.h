@@ -27,7 +27,7 @@ struct DigestChallenge {
   std::string realm;
   std::string nonce;  // base64(RAND || AUTN || server data) (RFC 3310 §3.2)
   std::string algorithm;
-  std::string qop;    // as sent (may be a list: "auth,auth-int")
+  std::string qop;  // as sent (may be a list: "auth,auth-int")
   std::optional<std::string> opaque;
   bool stale = false;
 };
@@ -81,8 +81,7 @@ std::string EncodeAkaNonce(const AkaNonce& nonce);
 // `password` is secret; the result is not (it is sent on the wire).
 absl::StatusOr<std::string> ComputeDigestResponse(const DigestAuthorization& authorization,
                                                   const SecretBytes& password,
-                                                  std::string_view method,
-                                                  ByteView entity_body);
+                                                  std::string_view method, ByteView entity_body);
 // rspauth: as the response, with an empty method in HA2 and the response body
 // (RFC 2617 §3.2.3).
 absl::StatusOr<std::string> ComputeRspauth(const DigestAuthorization& authorization,

@@ -113,15 +113,17 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
   if (!impi.ok()) return impi.status();
   absl::StatusOr<GbaMode> mode = ChooseMode();
   if (!mode.ok()) return mode.status();
-  absl::StatusOr<std::unique_ptr<UbClient>> ub = UbClient::Create(
-      {.bsf_url = *url, .ca_file = options_.ca_file,
-       .connect_timeout = options_.connect_timeout, .total_timeout = options_.total_timeout});
+  absl::StatusOr<std::unique_ptr<UbClient>> ub =
+      UbClient::Create({.bsf_url = *url,
+                        .ca_file = options_.ca_file,
+                        .connect_timeout = options_.connect_timeout,
+                        .total_timeout = options_.total_timeout});
   if (!ub.ok()) return ub.status();
 
   // TS 24.109 §4.4.2 / Annex B: the product tokens say what the UE supports; a GBA_U UE
   // also sends 3gpp-gba-uicc.
-  const std::string user_agent =
-      absl::StrCat(options_.product, " 3gpp-gba-tmpi", *mode == GbaMode::kGbaU ? " 3gpp-gba-uicc" : "");
+  const std::string user_agent = absl::StrCat(options_.product, " 3gpp-gba-tmpi",
+                                              *mode == GbaMode::kGbaU ? " 3gpp-gba-uicc" : "");
   const std::string uri = (*ub)->RequestUri();
   const size_t at = impi->find('@');
   // TS 24.109 §4.4.2: the initial request's realm is the home network domain of the IMPI.
@@ -136,9 +138,17 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
     return r;
   };
 
-  DigestAuthorization initial{.username = *impi, .realm = home_realm, .nonce = "", .uri = uri,
-                              .response = "", .algorithm = {}, .qop = {}, .nc = {},
-                              .cnonce = {}, .opaque = {}, .auts = {}};
+  DigestAuthorization initial{.username = *impi,
+                              .realm = home_realm,
+                              .nonce = "",
+                              .uri = uri,
+                              .response = "",
+                              .algorithm = {},
+                              .qop = {},
+                              .nc = {},
+                              .cnonce = {},
+                              .opaque = {},
+                              .auts = {}};
   absl::StatusOr<UbHttpResponse> reply = send(initial);
   if (!reply.ok()) return reply.status();
 
@@ -146,7 +156,8 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
     absl::StatusOr<DigestChallenge> challenge = ReadChallenge(**ub, *reply);
     if (!challenge.ok()) return challenge.status();
     absl::StatusOr<AkaNonce> nonce = DecodeAkaNonce(challenge->nonce);
-    if (!nonce.ok()) return Malformed(**ub, absl::StrCat("bad AKA nonce: ", nonce.status().message()));
+    if (!nonce.ok())
+      return Malformed(**ub, absl::StrCat("bad AKA nonce: ", nonce.status().message()));
 
     ++stats->card_authentications;
     const absl::Time card_start = absl::Now();
@@ -155,18 +166,26 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
     if (!aka.ok()) {
       if (GetCardErrorReason(aka.status()) == CardErrorReason::kAuthMacFailure) {
         // TS 33.102 §6.3.3: the network is not authentic. Do not answer the challenge.
-        return GbaError(GbaErrorReason::kNetworkAuthFailed,
-                        absl::StrCat("network authentication failed: AUTN MAC invalid (the BSF at ",
-                                     *url, " did not prove it knows the subscriber key); "
-                                     "bootstrap stopped"));
+        return GbaError(
+            GbaErrorReason::kNetworkAuthFailed,
+            absl::StrCat("network authentication failed: AUTN MAC invalid (the BSF at ", *url,
+                         " did not prove it knows the subscriber key); "
+                         "bootstrap stopped"));
       }
       return aka.status();
     }
 
-    DigestAuthorization answer{.username = *impi, .realm = challenge->realm,
-                               .nonce = challenge->nonce, .uri = uri, .response = "",
-                               .algorithm = kAkaV1Md5, .qop = kQopAuthInt, .nc = kNonceCount,
-                               .cnonce = RandomCnonce(), .opaque = challenge->opaque, .auts = {}};
+    DigestAuthorization answer{.username = *impi,
+                               .realm = challenge->realm,
+                               .nonce = challenge->nonce,
+                               .uri = uri,
+                               .response = "",
+                               .algorithm = kAkaV1Md5,
+                               .qop = kQopAuthInt,
+                               .nc = kNonceCount,
+                               .cnonce = RandomCnonce(),
+                               .opaque = challenge->opaque,
+                               .auts = {}};
     if (aka->sync_failure) {
       if (round > 0) {
         return GbaError(GbaErrorReason::kSyncFailed,
@@ -207,7 +226,8 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
                       "BSF sent 200 without Authentication-Info: it did not prove it knows RES");
     }
     absl::StatusOr<AuthenticationInfo> info = ParseAuthenticationInfo(info_headers.front());
-    if (!info.ok()) return Malformed(**ub, absl::StrCat("Authentication-Info: ", info.status().message()));
+    if (!info.ok())
+      return Malformed(**ub, absl::StrCat("Authentication-Info: ", info.status().message()));
     absl::StatusOr<std::string> expected = ComputeRspauth(answer, aka->res, AsBytes(reply->body));
     if (!expected.ok()) return expected.status();
     if (!DigestEquals(info->rspauth, *expected) ||

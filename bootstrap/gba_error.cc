@@ -21,8 +21,7 @@ constexpr ReasonInfo kReasons[] = {
     {GbaErrorReason::kBsfForbidden, "BSF_FORBIDDEN", absl::StatusCode::kPermissionDenied},
     {GbaErrorReason::kBsfMalformedReply, "BSF_MALFORMED_REPLY", absl::StatusCode::kDataLoss},
     {GbaErrorReason::kBsfNotAuthentic, "BSF_NOT_AUTHENTIC", absl::StatusCode::kUnauthenticated},
-    {GbaErrorReason::kNetworkAuthFailed, "NETWORK_AUTH_FAILED",
-     absl::StatusCode::kUnauthenticated},
+    {GbaErrorReason::kNetworkAuthFailed, "NETWORK_AUTH_FAILED", absl::StatusCode::kUnauthenticated},
     {GbaErrorReason::kSyncFailed, "SYNC_FAILED", absl::StatusCode::kUnavailable},
 };
 

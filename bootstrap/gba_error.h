@@ -11,13 +11,13 @@
 namespace gbabridge {
 
 enum class GbaErrorReason {
-  kBsfUnreachable,       // UNAVAILABLE: connection refused, DNS, timeout
-  kBsfTlsFailed,         // UNAVAILABLE: TLS handshake or certificate verification failed
-  kBsfForbidden,         // PERMISSION_DENIED: 403 (wrong RES, unknown subscriber)
-  kBsfMalformedReply,    // DATA_LOSS: unexpected status, headers or body
-  kBsfNotAuthentic,      // UNAUTHENTICATED: rspauth missing or wrong (no mutual authentication)
-  kNetworkAuthFailed,    // UNAUTHENTICATED: the card rejected AUTN (MAC failure)
-  kSyncFailed,           // UNAVAILABLE: resynchronisation did not converge
+  kBsfUnreachable,     // UNAVAILABLE: connection refused, DNS, timeout
+  kBsfTlsFailed,       // UNAVAILABLE: TLS handshake or certificate verification failed
+  kBsfForbidden,       // PERMISSION_DENIED: 403 (wrong RES, unknown subscriber)
+  kBsfMalformedReply,  // DATA_LOSS: unexpected status, headers or body
+  kBsfNotAuthentic,    // UNAUTHENTICATED: rspauth missing or wrong (no mutual authentication)
+  kNetworkAuthFailed,  // UNAUTHENTICATED: the card rejected AUTN (MAC failure)
+  kSyncFailed,         // UNAVAILABLE: resynchronisation did not converge
 };
 
 absl::string_view GbaErrorReasonName(GbaErrorReason reason);

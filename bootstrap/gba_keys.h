@@ -17,8 +17,8 @@ namespace gbabridge {
 SecretBytes MakeKs(const SecretBytes& ck, const SecretBytes& ik);
 
 // Ks_NAF (GBA_ME) = KDF(Ks, 0x01, "gba-me", RAND, IMPI, NAF_Id) (TS 33.220 B.3).
-absl::StatusOr<SecretBytes> DeriveKsNaf(const SecretBytes& ks, ByteView rand,
-                                        std::string_view impi, const NafId& naf);
+absl::StatusOr<SecretBytes> DeriveKsNaf(const SecretBytes& ks, ByteView rand, std::string_view impi,
+                                        const NafId& naf);
 // Ks_ext_NAF (GBA_U): the same derivation, computed on the UICC or by the BSF (B.3).
 absl::StatusOr<SecretBytes> DeriveKsExtNafFor(const SecretBytes& ks, ByteView rand,
                                               std::string_view impi, const NafId& naf);
@@ -29,8 +29,8 @@ absl::StatusOr<SecretBytes> DeriveKsIntNafFor(const SecretBytes& ks, ByteView ra
 // TMPI (TS 33.220 B.4): base64 of the first 24 bytes of
 // KDF(Ks, 0x01, "gba-me", RAND, IMPI, BSF FQDN || 01 00 00 01 00), then
 // "@tmpi.bsf.3gppnetwork.org".
-absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand,
-                                       std::string_view impi, std::string_view bsf_fqdn);
+absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand, std::string_view impi,
+                                       std::string_view bsf_fqdn);
 
 }  // namespace gbabridge
 

@@ -33,20 +33,20 @@ class UaSecurityProtocolId {
   static absl::StatusOr<UaSecurityProtocolId> FromHex(std::string_view hex);
 
   // 3GPP identifiers (TS 33.220 Annex H).
-  static UaSecurityProtocolId Ts33221();         // 01 00 00 00 00
-  static UaSecurityProtocolId Mbms();            // 01 00 00 00 01
-  static UaSecurityProtocolId HttpDigest();      // 01 00 00 00 02 (TS 24.109)
-  static UaSecurityProtocolId HttpMbms();        // 01 00 00 00 03
-  static UaSecurityProtocolId SipMbms();         // 01 00 00 00 04
-  static UaSecurityProtocolId GenericPush();     // 01 00 00 00 05
-  static UaSecurityProtocolId ImsUeToKms();      // 01 00 00 00 06
-  static UaSecurityProtocolId Tls13SharedKey();  // 01 00 00 00 07 (TS 33.222 §5.4.0.2)
-  static UaSecurityProtocolId Tmpi();            // 01 00 00 01 00 (Annex B.4)
+  static UaSecurityProtocolId Ts33221();                   // 01 00 00 00 00
+  static UaSecurityProtocolId Mbms();                      // 01 00 00 00 01
+  static UaSecurityProtocolId HttpDigest();                // 01 00 00 00 02 (TS 24.109)
+  static UaSecurityProtocolId HttpMbms();                  // 01 00 00 00 03
+  static UaSecurityProtocolId SipMbms();                   // 01 00 00 00 04
+  static UaSecurityProtocolId GenericPush();               // 01 00 00 00 05
+  static UaSecurityProtocolId ImsUeToKms();                // 01 00 00 00 06
+  static UaSecurityProtocolId Tls13SharedKey();            // 01 00 00 00 07 (TS 33.222 §5.4.0.2)
+  static UaSecurityProtocolId Tmpi();                      // 01 00 00 01 00 (Annex B.4)
   static UaSecurityProtocolId Tls(uint16_t cipher_suite);  // 01 00 01 yy zz (TS 33.222)
   // OMA identifiers.
-  static UaSecurityProtocolId OmaUlp();               // 03 00 00 00 01
-  static UaSecurityProtocolId OmaLocSip();            // 03 00 00 00 02
-  static UaSecurityProtocolId OmaSipDigest();         // 03 00 00 00 03
+  static UaSecurityProtocolId OmaUlp();                       // 03 00 00 00 01
+  static UaSecurityProtocolId OmaLocSip();                    // 03 00 00 00 02
+  static UaSecurityProtocolId OmaSipDigest();                 // 03 00 00 00 03
   static UaSecurityProtocolId OmaTls(uint16_t cipher_suite);  // 03 00 01 yy zz
 
   const Octets& octets() const { return octets_; }

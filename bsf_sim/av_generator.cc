@@ -8,21 +8,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bsf_sim/string_views.h"
+#include "uicc/gba_u_mac.h"
 
 namespace gbabridge::bsf {
-
-Mac GbaUMacMask(const SecretBytes& ik) {
-  uint8_t digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  Mac mask{};
-  if (EVP_Digest(ik.data(), ik.size(), digest, &length, EVP_sha1(), nullptr) == 1 &&
-      length >= mask.size()) {
-    std::copy_n(digest, mask.size(), mask.begin());
-  }
-  // A digest of IK is key material too.
-  Cleanse(std::span<uint8_t>(digest, sizeof digest));
-  return mask;
-}
 
 AvGenerator::AvGenerator(SubscriberStore& store, AvGeneratorOptions options)
     : store_(store), options_(options) {}
@@ -51,7 +39,7 @@ absl::StatusOr<AuthVector> AvGenerator::Generate(std::string_view impi, bool ue_
   Mac mac = milenage->F1(av.rand, sqn_bytes, sub->amf);
   av.gba_u = sub->gba_u && ue_requests_gba_u;
   if (av.gba_u) {
-    const Mac mask = GbaUMacMask(f2345.ik);
+    const Mac mask = GbaUMacMask(f2345.ik.view());
     for (size_t i = 0; i < kMacSize; ++i) mac[i] ^= mask[i];
   }
   // AUTN = SQN xor AK || AMF || MAC (TS 33.102 §6.3.2).

@@ -71,9 +71,6 @@ class AvGenerator {
   AvGeneratorOptions options_;
 };
 
-// Trunc64(SHA-1(IK)): the GBA_U MAC mask of TS 33.220 §5.3.2.
-Mac GbaUMacMask(const SecretBytes& ik);
-
 }  // namespace gbabridge::bsf
 
 #endif  // GBABRIDGE_BSF_SIM_AV_GENERATOR_H_

@@ -43,8 +43,8 @@ absl::StatusOr<Bytes> CommandApdu::Encode() const {
     out.insert(out.end(), data.begin(), data.end());
   }
   if (le.has_value()) {
-    const uint32_t encoded = extended ? (*le == kMaxExtendedLe ? 0 : *le)
-                                      : (*le == kMaxShortLe ? 0 : *le);
+    const uint32_t encoded =
+        extended ? (*le == kMaxExtendedLe ? 0 : *le) : (*le == kMaxShortLe ? 0 : *le);
     if (extended) {
       if (data.empty()) out.push_back(0x00);
       out.push_back(static_cast<uint8_t>(encoded >> 8));
@@ -78,8 +78,8 @@ absl::StatusOr<CommandApdu> CommandApdu::Parse(ByteView raw) {
       apdu.le = body.back() == 0 ? kMaxShortLe : body.back();
       return apdu;
     }
-    return Malformed(absl::StrCat("Lc ", lc, " does not match ", body.size() - 1,
-                                  " bytes of body"));
+    return Malformed(
+        absl::StrCat("Lc ", lc, " does not match ", body.size() - 1, " bytes of body"));
   }
   // Extended forms start with 00.
   if (body.size() == 3) {  // case 2 extended
@@ -100,8 +100,8 @@ absl::StatusOr<CommandApdu> CommandApdu::Parse(ByteView raw) {
     apdu.le = le == 0 ? kMaxExtendedLe : le;
     return apdu;
   }
-  return Malformed(absl::StrCat("extended Lc ", lc, " does not match ", body.size() - 3,
-                                " bytes of body"));
+  return Malformed(
+      absl::StrCat("extended Lc ", lc, " does not match ", body.size() - 3, " bytes of body"));
 }
 
 ResponseApdu::~ResponseApdu() { Cleanse(std::span<uint8_t>(data)); }

@@ -21,7 +21,7 @@ struct CommandApdu {
   uint8_t ins = 0;
   uint8_t p1 = 0;
   uint8_t p2 = 0;
-  Bytes data;               // Nc = data.size(); empty for cases 1 and 2.
+  Bytes data;                  // Nc = data.size(); empty for cases 1 and 2.
   std::optional<uint32_t> le;  // Ne; absent for cases 1 and 3. 1..65536.
 
   // ISO 7816-4 cases: 1 (no data, no Le), 2 (Le), 3 (data), 4 (data and Le).

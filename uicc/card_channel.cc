@@ -21,8 +21,8 @@ absl::StatusOr<ResponseApdu> CardChannel::Transmit(const CommandApdu& command) {
   if (!raw.ok()) return raw.status();
   absl::StatusOr<ResponseApdu> response = ResponseApdu::Parse(*raw);
   Cleanse(std::span<uint8_t>(*raw));
-  if (!response.ok()) return CardError(CardErrorReason::kMalformedResponse,
-                                       response.status().message());
+  if (!response.ok())
+    return CardError(CardErrorReason::kMalformedResponse, response.status().message());
 
   // 6Cxx: wrong Le; resend the same command with Le = xx (ISO 7816-3 §10.3.3).
   if (response->sw1() == 0x6C) {
@@ -34,8 +34,8 @@ absl::StatusOr<ResponseApdu> CardChannel::Transmit(const CommandApdu& command) {
     if (!raw.ok()) return raw.status();
     response = ResponseApdu::Parse(*raw);
     Cleanse(std::span<uint8_t>(*raw));
-    if (!response.ok()) return CardError(CardErrorReason::kMalformedResponse,
-                                         response.status().message());
+    if (!response.ok())
+      return CardError(CardErrorReason::kMalformedResponse, response.status().message());
   }
 
   // 61xx: xx more bytes are waiting; fetch them with GET RESPONSE, appending each part
@@ -48,13 +48,13 @@ absl::StatusOr<ResponseApdu> CardChannel::Transmit(const CommandApdu& command) {
       return CardError(CardErrorReason::kMalformedResponse,
                        "card kept answering 61xx to GET RESPONSE");
     }
-    CommandApdu get_response{.cla = command.cla & 0x03 ? static_cast<uint8_t>(command.cla & 0x03)
-                                                        : uint8_t{0x00},
-                             .ins = kInsGetResponse,
-                             .p1 = 0,
-                             .p2 = 0,
-                             .data = {},
-                             .le = response->sw2() == 0 ? kMaxShortLe : response->sw2()};
+    CommandApdu get_response{
+        .cla = command.cla & 0x03 ? static_cast<uint8_t>(command.cla & 0x03) : uint8_t{0x00},
+        .ins = kInsGetResponse,
+        .p1 = 0,
+        .p2 = 0,
+        .data = {},
+        .le = response->sw2() == 0 ? kMaxShortLe : response->sw2()};
     encoded = get_response.Encode();
     if (!encoded.ok()) return encoded.status();
     raw = TransmitRaw(*encoded);

@@ -5,28 +5,28 @@
 #define GBABRIDGE_UICC_CARD_ERROR_H_
 
 #include <optional>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace gbabridge {
 
 enum class CardErrorReason {
-  kPcscdNotRunning,    // UNAVAILABLE: the PC/SC daemon cannot be reached.
-  kNoReader,           // UNAVAILABLE: no reader, or no reader of the requested name.
-  kNoCard,             // UNAVAILABLE: reader present, no card in it.
-  kCardRemoved,        // UNAVAILABLE: the card went away during a session.
-  kCardReset,          // ABORTED: the card was reset by someone else; state is lost.
-  kTransportFailed,    // UNAVAILABLE: any other transport failure.
-  kMalformedResponse,  // DATA_LOSS: the card sent bytes that do not parse.
-  kUnexpectedStatus,   // FAILED_PRECONDITION/INTERNAL: an unexpected status word.
-  kFileNotFound,       // NOT_FOUND: 6A82.
-  kApplicationNotFound,// NOT_FOUND: no USIM/ISIM application.
-  kPinRequired,        // FAILED_PRECONDITION: security status not satisfied (6982).
-  kPinWrong,           // PERMISSION_DENIED: 63Cx.
-  kPinBlocked,         // FAILED_PRECONDITION: 6983.
-  kAuthMacFailure,     // UNAUTHENTICATED: AUTHENTICATE 9862, AUTN MAC invalid.
-  kGbaNotSupported,    // FAILED_PRECONDITION: card has no GBA context.
+  kPcscdNotRunning,         // UNAVAILABLE: the PC/SC daemon cannot be reached.
+  kNoReader,                // UNAVAILABLE: no reader, or no reader of the requested name.
+  kNoCard,                  // UNAVAILABLE: reader present, no card in it.
+  kCardRemoved,             // UNAVAILABLE: the card went away during a session.
+  kCardReset,               // ABORTED: the card was reset by someone else; state is lost.
+  kTransportFailed,         // UNAVAILABLE: any other transport failure.
+  kMalformedResponse,       // DATA_LOSS: the card sent bytes that do not parse.
+  kUnexpectedStatus,        // FAILED_PRECONDITION/INTERNAL: an unexpected status word.
+  kFileNotFound,            // NOT_FOUND: 6A82.
+  kApplicationNotFound,     // NOT_FOUND: no USIM/ISIM application.
+  kPinRequired,             // FAILED_PRECONDITION: security status not satisfied (6982).
+  kPinWrong,                // PERMISSION_DENIED: 63Cx.
+  kPinBlocked,              // FAILED_PRECONDITION: 6983.
+  kAuthMacFailure,          // UNAUTHENTICATED: AUTHENTICATE 9862, AUTN MAC invalid.
+  kGbaNotSupported,         // FAILED_PRECONDITION: card has no GBA context.
   kConditionsNotSatisfied,  // FAILED_PRECONDITION: 6985.
 };
 

@@ -115,8 +115,8 @@ absl::StatusOr<std::vector<PcscReaderInfo>> PcscChannel::ListReaders() {
 }
 
 absl::StatusOr<std::unique_ptr<PcscChannel>> PcscChannel::Connect(const PcscOptions& options) {
-  auto channel = std::unique_ptr<PcscChannel>(
-      new PcscChannel(options, std::make_unique<Handles>()));
+  auto channel =
+      std::unique_ptr<PcscChannel>(new PcscChannel(options, std::make_unique<Handles>()));
   absl::Status s = channel->EnsureConnected();
   if (!s.ok()) return s;
   return channel;
@@ -167,10 +167,11 @@ absl::Status PcscChannel::ConnectCard() {
   if (chosen == nullptr) {
     if (!options_.reader.empty()) {
       std::string names;
-      for (const PcscReaderInfo& r : *readers) absl::StrAppend(&names, names.empty() ? "" : ", ", "\"", r.name, "\"");
-      return CardError(CardErrorReason::kNoReader,
-                       absl::StrCat("no reader named \"", options_.reader, "\" (readers: ", names,
-                                    ")"));
+      for (const PcscReaderInfo& r : *readers)
+        absl::StrAppend(&names, names.empty() ? "" : ", ", "\"", r.name, "\"");
+      return CardError(
+          CardErrorReason::kNoReader,
+          absl::StrCat("no reader named \"", options_.reader, "\" (readers: ", names, ")"));
     }
     return CardError(CardErrorReason::kNoCard,
                      absl::StrCat("no card in any reader (", readers->size(), " reader",
@@ -196,8 +197,8 @@ absl::Status PcscChannel::ReadAtr() {
   DWORD state = 0;
   DWORD protocol = 0;
   DWORD name_len = 0;
-  LONG rv = SCardStatus(handles_->card, nullptr, &name_len, &state, &protocol, atr.data(),
-                        &atr_len);
+  LONG rv =
+      SCardStatus(handles_->card, nullptr, &name_len, &state, &protocol, atr.data(), &atr_len);
   if (rv != SCARD_S_SUCCESS) return Fail(rv, "SCardStatus");
   atr_.assign(atr.begin(), atr.begin() + std::min<size_t>(atr_len, atr.size()));
   return absl::OkStatus();
@@ -237,8 +238,8 @@ absl::Status PcscChannel::Fail(long rv, absl::string_view operation) {
       // Someone reset the card: our selection is gone. Reconnect now, keeping the card
       // as it is, and tell the caller to start its operation again.
       DWORD protocols = SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1;
-      LONG again = SCardReconnect(handles_->card, SCARD_SHARE_SHARED, protocols,
-                                  SCARD_LEAVE_CARD, &handles_->protocol);
+      LONG again = SCardReconnect(handles_->card, SCARD_SHARE_SHARED, protocols, SCARD_LEAVE_CARD,
+                                  &handles_->protocol);
       transaction_depth_ = 0;
       if (again != SCARD_S_SUCCESS) handles_->DropCard();
       return CardError(CardErrorReason::kCardReset,
@@ -249,9 +250,9 @@ absl::Status PcscChannel::Fail(long rv, absl::string_view operation) {
     case SCARD_W_UNPOWERED_CARD:
       handles_->DropCard();
       transaction_depth_ = 0;
-      return CardError(CardErrorReason::kCardRemoved,
-                       absl::StrCat("card in reader ", where, " does not respond (",
-                                    PcscText(rv), ")"));
+      return CardError(
+          CardErrorReason::kCardRemoved,
+          absl::StrCat("card in reader ", where, " does not respond (", PcscText(rv), ")"));
     default:
       return CardError(CardErrorReason::kTransportFailed,
                        absl::StrCat("PC/SC ", operation, " on ", where, " failed: ", PcscText(rv)));
@@ -261,9 +262,9 @@ absl::Status PcscChannel::Fail(long rv, absl::string_view operation) {
 absl::Status PcscChannel::ResetCard() {
   absl::Status s = EnsureConnected();
   if (!s.ok()) return s;
-  LONG rv = SCardReconnect(handles_->card, SCARD_SHARE_SHARED,
-                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD,
-                           &handles_->protocol);
+  LONG rv =
+      SCardReconnect(handles_->card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                     SCARD_RESET_CARD, &handles_->protocol);
   if (rv != SCARD_S_SUCCESS) return Fail(rv, "SCardReconnect");
   transaction_depth_ = 0;
   return ReadAtr();

@@ -13,8 +13,8 @@
 namespace gbabridge {
 
 struct TlvView {
-  uint32_t tag = 0;     // Multi-byte tags are packed big-endian, e.g. 0x9F70.
-  ByteView value;       // Points into the parsed buffer.
+  uint32_t tag = 0;          // Multi-byte tags are packed big-endian, e.g. 0x9F70.
+  ByteView value;            // Points into the parsed buffer.
   bool constructed() const;  // Bit 6 of the first tag byte.
 };
 

@@ -42,8 +42,12 @@ absl::StatusOr<ByteView> ReadLv(ByteView data, size_t* pos, absl::string_view na
 }
 
 CommandApdu Select(uint8_t p1, Bytes data) {
-  return CommandApdu{.cla = kClaIso, .ins = kInsSelect, .p1 = p1, .p2 = kSelectReturnFcp,
-                     .data = std::move(data), .le = kMaxShortLe};
+  return CommandApdu{.cla = kClaIso,
+                     .ins = kInsSelect,
+                     .p1 = p1,
+                     .p2 = kSelectReturnFcp,
+                     .data = std::move(data),
+                     .le = kMaxShortLe};
 }
 
 Bytes FidBytes(uint16_t fid) {
@@ -56,8 +60,7 @@ absl::Status StatusWordError(uint16_t sw, absl::string_view operation) {
   const std::string detail = absl::StrCat(operation, ": card answered ", DescribeStatusWord(sw));
   switch (sw) {
     case kSwSecurityStatusNotSatisfied:
-      return CardError(CardErrorReason::kPinRequired,
-                       absl::StrCat("PIN required (", detail, ")"));
+      return CardError(CardErrorReason::kPinRequired, absl::StrCat("PIN required (", detail, ")"));
     case kSwAuthMethodBlocked:
       return CardError(CardErrorReason::kPinBlocked,
                        absl::StrCat("PIN blocked: unblock it with the PUK (", detail, ")"));
@@ -66,9 +69,9 @@ absl::Status StatusWordError(uint16_t sw, absl::string_view operation) {
     case kSwFileNotFound:
       return CardError(CardErrorReason::kFileNotFound, detail);
     case kSwAuthMacFailure:
-      return CardError(CardErrorReason::kAuthMacFailure,
-                       absl::StrCat("network authentication failed: AUTN MAC invalid (", detail,
-                                    ")"));
+      return CardError(
+          CardErrorReason::kAuthMacFailure,
+          absl::StrCat("network authentication failed: AUTN MAC invalid (", detail, ")"));
     default:
       if ((sw & 0xFFF0) == 0x63C0) {
         return CardError(CardErrorReason::kPinWrong,
@@ -88,7 +91,8 @@ bool Usim::HasService(ByteView ust, int service) {
 }
 
 absl::StatusOr<Bytes> Usim::SelectAid(ByteView aid) {
-  absl::StatusOr<ResponseApdu> r = channel_.Transmit(Select(kSelectByAid, Bytes(aid.begin(), aid.end())));
+  absl::StatusOr<ResponseApdu> r =
+      channel_.Transmit(Select(kSelectByAid, Bytes(aid.begin(), aid.end())));
   if (!r.ok()) return r.status();
   if (r->sw == kSwFileNotFound) {
     return CardError(CardErrorReason::kApplicationNotFound,
@@ -198,10 +202,13 @@ absl::StatusOr<Bytes> Usim::ReadTransparent(uint16_t fid) {
     const size_t offset = content.size();
     const uint32_t chunk =
         std::min<uint32_t>(kMaxShortLe, *fcp->file_size - static_cast<uint32_t>(offset));
-    absl::StatusOr<ResponseApdu> r = channel_.Transmit(
-        CommandApdu{.cla = kClaIso, .ins = kInsReadBinary,
-                    .p1 = static_cast<uint8_t>(offset >> 8),
-                    .p2 = static_cast<uint8_t>(offset & 0xff), .data = {}, .le = chunk});
+    absl::StatusOr<ResponseApdu> r =
+        channel_.Transmit(CommandApdu{.cla = kClaIso,
+                                      .ins = kInsReadBinary,
+                                      .p1 = static_cast<uint8_t>(offset >> 8),
+                                      .p2 = static_cast<uint8_t>(offset & 0xff),
+                                      .data = {},
+                                      .le = chunk});
     if (!r.ok()) return r.status();
     if (!r->ok()) return StatusWordError(r->sw, absl::StrFormat("READ BINARY %04X", fid));
     if (r->data.empty() || r->data.size() > chunk) {
@@ -218,21 +225,24 @@ absl::StatusOr<std::vector<Bytes>> Usim::ReadAllRecords(uint16_t fid) {
   if (!fcp_bytes.ok()) return fcp_bytes.status();
   absl::StatusOr<Fcp> fcp = ParseFcp(*fcp_bytes);
   if (!fcp.ok()) return fcp.status();
-  if (!fcp->record_size.has_value() || !fcp->record_count.has_value() ||
-      *fcp->record_size == 0 || *fcp->record_size > 255) {
-    return Malformed(absl::StrFormat("EF %04X is not a record file with a usable record size",
-                                     fid));
+  if (!fcp->record_size.has_value() || !fcp->record_count.has_value() || *fcp->record_size == 0 ||
+      *fcp->record_size > 255) {
+    return Malformed(
+        absl::StrFormat("EF %04X is not a record file with a usable record size", fid));
   }
   std::vector<Bytes> records;
   for (int n = 1; n <= *fcp->record_count; ++n) {
-    absl::StatusOr<ResponseApdu> r = channel_.Transmit(
-        CommandApdu{.cla = kClaIso, .ins = kInsReadRecord, .p1 = static_cast<uint8_t>(n),
-                    .p2 = kReadRecordAbsolute, .data = {}, .le = *fcp->record_size});
+    absl::StatusOr<ResponseApdu> r = channel_.Transmit(CommandApdu{.cla = kClaIso,
+                                                                   .ins = kInsReadRecord,
+                                                                   .p1 = static_cast<uint8_t>(n),
+                                                                   .p2 = kReadRecordAbsolute,
+                                                                   .data = {},
+                                                                   .le = *fcp->record_size});
     if (!r.ok()) return r.status();
     if (!r->ok()) return StatusWordError(r->sw, absl::StrFormat("READ RECORD %04X #%d", fid, n));
     if (r->data.size() > *fcp->record_size) {
-      return Malformed(absl::StrFormat("record %d of EF %04X is longer than its record size",
-                                       n, fid));
+      return Malformed(
+          absl::StrFormat("record %d of EF %04X is longer than its record size", n, fid));
     }
     records.push_back(std::move(r->data));
   }
@@ -341,9 +351,12 @@ absl::StatusOr<PinState> Usim::GetPinState() {
     }
     // An empty VERIFY asks for the retry counter without presenting a PIN
     // (TS 102 221 §11.1.9): 9000 = verified or not needed, 63Cx = x tries, 6983 = blocked.
-    absl::StatusOr<ResponseApdu> r = channel_.Transmit(CommandApdu{
-        .cla = kClaIso, .ins = kInsVerify, .p1 = 0, .p2 = kPin1KeyReference, .data = {},
-        .le = std::nullopt});
+    absl::StatusOr<ResponseApdu> r = channel_.Transmit(CommandApdu{.cla = kClaIso,
+                                                                   .ins = kInsVerify,
+                                                                   .p1 = 0,
+                                                                   .p2 = kPin1KeyReference,
+                                                                   .data = {},
+                                                                   .le = std::nullopt});
     if (!r.ok()) return r.status();
     if (r->ok()) {
       state.verified = true;
@@ -367,8 +380,12 @@ absl::Status Usim::VerifyPin(std::string_view pin) {
     return absl::InvalidArgumentError("a PIN is 4 to 8 decimal digits");
   }
   return InSession([&]() -> absl::Status {
-    CommandApdu verify{.cla = kClaIso, .ins = kInsVerify, .p1 = 0, .p2 = kPin1KeyReference,
-                       .data = Bytes(kPinBlockSize, 0xFF), .le = std::nullopt};
+    CommandApdu verify{.cla = kClaIso,
+                       .ins = kInsVerify,
+                       .p1 = 0,
+                       .p2 = kPin1KeyReference,
+                       .data = Bytes(kPinBlockSize, 0xFF),
+                       .le = std::nullopt};
     std::copy(pin.begin(), pin.end(), verify.data.begin());
     absl::StatusOr<ResponseApdu> r = channel_.Transmit(verify);
     Cleanse(std::span<uint8_t>(verify.data));
@@ -379,15 +396,18 @@ absl::Status Usim::VerifyPin(std::string_view pin) {
 }
 
 absl::StatusOr<ResponseApdu> Usim::Authenticate(uint8_t context, Bytes data) {
-  CommandApdu command{.cla = kClaIso, .ins = kInsAuthenticate, .p1 = 0, .p2 = context,
-                      .data = std::move(data), .le = kMaxShortLe};
+  CommandApdu command{.cla = kClaIso,
+                      .ins = kInsAuthenticate,
+                      .p1 = 0,
+                      .p2 = context,
+                      .data = std::move(data),
+                      .le = kMaxShortLe};
   absl::StatusOr<ResponseApdu> r = channel_.Transmit(command);
   Cleanse(std::span<uint8_t>(command.data));
   if (!r.ok()) return r.status();
   if (r->ok()) return r;
-  if (context == kAuthContextGba &&
-      (r->sw == kSwWrongP1P2 || r->sw == kSwInsNotSupported || r->sw == 0x9864 ||
-       r->sw == 0x6A81)) {
+  if (context == kAuthContextGba && (r->sw == kSwWrongP1P2 || r->sw == kSwInsNotSupported ||
+                                     r->sw == 0x9864 || r->sw == 0x6A81)) {
     return CardError(CardErrorReason::kGbaNotSupported,
                      absl::StrCat("the card does not support the GBA security context (",
                                   DescribeStatusWord(r->sw), ")"));
@@ -427,7 +447,8 @@ absl::StatusOr<Auth3gResult> Usim::Authenticate3g(ByteView rand, ByteView autn) 
     if (!ck.ok()) return ck.status();
     absl::StatusOr<ByteView> ik = ReadLv(d, &pos, "IK");
     if (!ik.ok()) return ik.status();
-    if (ck->size() != kCkSize || ik->size() != kIkSize) return Malformed("CK or IK is not 16 bytes");
+    if (ck->size() != kCkSize || ik->size() != kIkSize)
+      return Malformed("CK or IK is not 16 bytes");
     result.res = SecretBytes::CopyFrom(*res);
     result.ck = SecretBytes::CopyFrom(*ck);
     result.ik = SecretBytes::CopyFrom(*ik);
@@ -555,12 +576,14 @@ absl::Status Usim::WriteGbaBootstrapParameters(const GbaBootstrapParameters& par
     content.resize(*fcp->file_size, 0xFF);  // unused bytes are FF (TS 31.102 §4.2.79)
     for (size_t offset = 0; offset < content.size(); offset += kMaxShortLc) {
       const size_t n = std::min(kMaxShortLc, content.size() - offset);
-      absl::StatusOr<ResponseApdu> r = channel_.Transmit(CommandApdu{
-          .cla = kClaIso, .ins = kInsUpdateBinary, .p1 = static_cast<uint8_t>(offset >> 8),
-          .p2 = static_cast<uint8_t>(offset & 0xff),
-          .data = Bytes(content.begin() + static_cast<ptrdiff_t>(offset),
-                        content.begin() + static_cast<ptrdiff_t>(offset + n)),
-          .le = std::nullopt});
+      absl::StatusOr<ResponseApdu> r = channel_.Transmit(
+          CommandApdu{.cla = kClaIso,
+                      .ins = kInsUpdateBinary,
+                      .p1 = static_cast<uint8_t>(offset >> 8),
+                      .p2 = static_cast<uint8_t>(offset & 0xff),
+                      .data = Bytes(content.begin() + static_cast<ptrdiff_t>(offset),
+                                    content.begin() + static_cast<ptrdiff_t>(offset + n)),
+                      .le = std::nullopt});
       if (!r.ok()) return r.status();
       if (!r->ok()) return StatusWordError(r->sw, "UPDATE BINARY EF_GBABP");
     }

@@ -22,10 +22,10 @@
 namespace gbabridge {
 
 struct PinState {
-  bool enabled = false;    // PIN1 verification required for the USIM
-  bool verified = false;   // verified in this card session (or not enabled)
-  bool blocked = false;    // 6983: needs the PUK
-  int tries_left = -1;     // -1 when the card does not say
+  bool enabled = false;   // PIN1 verification required for the USIM
+  bool verified = false;  // verified in this card session (or not enabled)
+  bool blocked = false;   // 6983: needs the PUK
+  int tries_left = -1;    // -1 when the card does not say
 };
 
 // AUTHENTICATE in the 3G context (TS 31.102 §7.1.2.1). Exactly one of the two outcomes.
@@ -72,10 +72,10 @@ class Usim {
   // AID prefix when EF_DIR is missing or lists none (TS 102 221 §13.1).
   absl::StatusOr<CardApplications> ListApplications();
 
-  absl::StatusOr<Bytes> ReadIccid();               // EF_ICCID raw (BCD, swapped)
-  absl::StatusOr<Imsi> ReadImsi();                 // EF_IMSI + EF_AD
-  absl::StatusOr<Bytes> ReadUst();                 // EF_UST raw
-  absl::StatusOr<bool> IsGbaCapable();             // UST service n°68
+  absl::StatusOr<Bytes> ReadIccid();    // EF_ICCID raw (BCD, swapped)
+  absl::StatusOr<Imsi> ReadImsi();      // EF_IMSI + EF_AD
+  absl::StatusOr<Bytes> ReadUst();      // EF_UST raw
+  absl::StatusOr<bool> IsGbaCapable();  // UST service n°68
   // EF_IMPI of the ISIM, or nullopt when there is no ISIM.
   absl::StatusOr<std::optional<std::string>> ReadIsimImpi();
   // The IMPI from the ISIM, else derived from the IMSI (TS 33.220 §4.3.1, TS 23.003 §13.3).

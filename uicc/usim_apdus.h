@@ -12,13 +12,13 @@ inline constexpr uint8_t kClaIso = 0x00;
 inline constexpr uint8_t kClaProprietary = 0x80;
 
 //                                   INS    P1                      P2
-inline constexpr uint8_t kInsSelect = 0xA4;           // 00 FID / 04 AID / 08 path, 04 FCP
+inline constexpr uint8_t kInsSelect = 0xA4;  // 00 FID / 04 AID / 08 path, 04 FCP
 inline constexpr uint8_t kInsStatus = 0xF2;
-inline constexpr uint8_t kInsReadBinary = 0xB0;       // offset hi, offset lo
-inline constexpr uint8_t kInsUpdateBinary = 0xD6;     // offset hi, offset lo
-inline constexpr uint8_t kInsReadRecord = 0xB2;       // record number, 04 absolute
-inline constexpr uint8_t kInsVerify = 0x20;           // 00, key reference
-inline constexpr uint8_t kInsAuthenticate = 0x88;     // 00, 0x80 | context
+inline constexpr uint8_t kInsReadBinary = 0xB0;    // offset hi, offset lo
+inline constexpr uint8_t kInsUpdateBinary = 0xD6;  // offset hi, offset lo
+inline constexpr uint8_t kInsReadRecord = 0xB2;    // record number, 04 absolute
+inline constexpr uint8_t kInsVerify = 0x20;        // 00, key reference
+inline constexpr uint8_t kInsAuthenticate = 0x88;  // 00, 0x80 | context
 inline constexpr uint8_t kInsGetResponse = 0xC0;
 
 inline constexpr uint8_t kSelectByFid = 0x00;
@@ -45,12 +45,12 @@ inline constexpr uint8_t kAuthSyncFailureTag = 0xDC;
 inline constexpr uint16_t kFidMf = 0x3F00;
 inline constexpr uint16_t kFidEfDir = 0x2F00;
 inline constexpr uint16_t kFidEfIccid = 0x2FE2;
-inline constexpr uint16_t kFidEfImsi = 0x6F07;    // TS 31.102 §4.2.2
-inline constexpr uint16_t kFidEfAd = 0x6FAD;      // TS 31.102 §4.2.18
-inline constexpr uint16_t kFidEfUst = 0x6F38;     // TS 31.102 §4.2.8
-inline constexpr uint16_t kFidEfGbabp = 0x6FD6;   // TS 31.102 §4.2.79
-inline constexpr uint16_t kFidEfGbanl = 0x6FDA;   // TS 31.102 §4.2.83
-inline constexpr uint16_t kFidEfImpi = 0x6F02;    // TS 31.103 §4.2.2
+inline constexpr uint16_t kFidEfImsi = 0x6F07;   // TS 31.102 §4.2.2
+inline constexpr uint16_t kFidEfAd = 0x6FAD;     // TS 31.102 §4.2.18
+inline constexpr uint16_t kFidEfUst = 0x6F38;    // TS 31.102 §4.2.8
+inline constexpr uint16_t kFidEfGbabp = 0x6FD6;  // TS 31.102 §4.2.79
+inline constexpr uint16_t kFidEfGbanl = 0x6FDA;  // TS 31.102 §4.2.83
+inline constexpr uint16_t kFidEfImpi = 0x6F02;   // TS 31.103 §4.2.2
 
 // UST service n°68: GBA (TS 31.102 §4.2.8).
 inline constexpr int kUstServiceGba = 68;

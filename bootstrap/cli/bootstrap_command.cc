@@ -8,9 +8,9 @@
 #include "bootstrap/cli/exit_codes.h"
 #include "bootstrap/gba_client.h"
 #include "bootstrap/gba_error.h"
-#include "uicc/card_error.h"
 #include "bootstrap/naf_id.h"
 #include "nlohmann/json.hpp"
+#include "uicc/card_error.h"
 #include "uicc/pcsc_channel.h"
 #include "uicc/usim.h"
 
@@ -26,8 +26,11 @@ int Fail(const absl::Status& status, const BootstrapOptions& options, std::ostre
     std::string reason = std::string(absl::StatusCodeToString(status.code()));
     if (auto gba = GetGbaErrorReason(status)) reason = std::string(GbaErrorReasonName(*gba));
     if (auto card = GetCardErrorReason(status)) reason = std::string(CardErrorReasonName(*card));
-    out << json{{"error", {{"message", std::string(status.message())}, {"reason", reason},
-                           {"exit_code", code}}}}.dump(2)
+    out << json{{"error",
+                 {{"message", std::string(status.message())},
+                  {"reason", reason},
+                  {"exit_code", code}}}}
+               .dump(2)
         << "\n";
   } else {
     err << "gbabridge: " << status.message() << "\n";
@@ -50,7 +53,8 @@ int RunBootstrap(const BootstrapOptions& options, std::ostream& out, std::ostrea
   absl::Status pin = VerifyPinFromFile(usim, options.card);
   if (!pin.ok()) return Fail(pin, options, out, err);
 
-  GbaClient client(usim, {.bsf_url = options.bsf_url, .ca_file = options.ca_file,
+  GbaClient client(usim, {.bsf_url = options.bsf_url,
+                          .ca_file = options.ca_file,
                           .connect_timeout = absl::Seconds(std::min(options.timeout_seconds, 5)),
                           .total_timeout = absl::Seconds(options.timeout_seconds),
                           .force_gba_me = options.force_gba_me});
@@ -87,22 +91,25 @@ void AddBootstrapCommand(CLI::App& app, int* exit_code) {
   auto options = std::make_shared<BootstrapOptions>();
   CLI::App* cmd = app.add_subcommand(
       "bootstrap", "Run one GBA bootstrap against the BSF with the card, and derive a NAF key");
-  cmd->add_option("--bsf", options->bsf_url,
-                  "BSF URL (default: https://bsf.mncXXX.mccYYY.pub.3gppnetwork.org/ from the IMSI)");
+  cmd->add_option(
+      "--bsf", options->bsf_url,
+      "BSF URL (default: https://bsf.mncXXX.mccYYY.pub.3gppnetwork.org/ from the IMSI)");
   cmd->add_option("--ca-file", options->ca_file, "CA bundle for an https BSF (default: system)");
   cmd->add_option("--reader", options->card.reader,
                   "PC/SC reader name (default: the first reader with a card)");
   cmd->add_option("--pin-file", options->card.pin_file, "File holding PIN1 (verified once)");
   cmd->add_option("--naf", options->naf_fqdn, "NAF FQDN, e.g. mef.example.com")->required();
-  cmd->add_option("--ua", options->ua_hex,
-                  "Ua security protocol id, 5 bytes hex, e.g. 01000100AE (TLS, cipher suite 0x00AE)")
+  cmd->add_option(
+         "--ua", options->ua_hex,
+         "Ua security protocol id, 5 bytes hex, e.g. 01000100AE (TLS, cipher suite 0x00AE)")
       ->required();
   cmd->add_flag("--gba-me", options->force_gba_me, "Force GBA_ME even on a GBA-aware card");
   cmd->add_option("--timeout", options->timeout_seconds, "Total Ub timeout in seconds")
       ->check(CLI::Range(1, 300));
   cmd->add_flag("--show-key", options->show_key, "Print the NAF key in hex");
   cmd->add_flag("--json", options->card.json, "Print JSON for scripts");
-  cmd->callback([options, exit_code] { *exit_code = RunBootstrap(*options, std::cout, std::cerr); });
+  cmd->callback(
+      [options, exit_code] { *exit_code = RunBootstrap(*options, std::cout, std::cerr); });
 }
 
 }  // namespace gbabridge::cli

@@ -28,9 +28,9 @@ int Fail(const absl::Status& status, const CardOptions& options, std::ostream& o
     std::optional<CardErrorReason> reason = GetCardErrorReason(status);
     out << json{{"error",
                  {{"message", std::string(status.message())},
-                  {"reason", reason.has_value() ? std::string(CardErrorReasonName(*reason))
-                                                : std::string(absl::StatusCodeToString(
-                                                      status.code()))},
+                  {"reason", reason.has_value()
+                                 ? std::string(CardErrorReasonName(*reason))
+                                 : std::string(absl::StatusCodeToString(status.code()))},
                   {"exit_code", code}}}}
                .dump(2)
         << "\n";
@@ -49,10 +49,10 @@ absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
   std::getline(in, line);
   size_t begin = line.find_first_not_of(" \t\r\n");
   size_t end = line.find_last_not_of(" \t\r\n");
-  SecretBytes pin = begin == std::string::npos
-                        ? SecretBytes()
-                        : SecretBytes::CopyFrom(AsBytes(std::string_view(line).substr(
-                              begin, end - begin + 1)));
+  SecretBytes pin =
+      begin == std::string::npos
+          ? SecretBytes()
+          : SecretBytes::CopyFrom(AsBytes(std::string_view(line).substr(begin, end - begin + 1)));
   Cleanse(std::span<uint8_t>(reinterpret_cast<uint8_t*>(line.data()), line.size()));
   if (pin.empty()) return absl::InvalidArgumentError(absl::StrCat("PIN file ", path, " is empty"));
   return pin;
@@ -144,8 +144,11 @@ int RunCardInfo(const CardInfoOptions& options, std::ostream& out, std::ostream&
               {"iccid", iccid},
               {"usim_aid", HexEncode(apps->usim_aid)},
               {"isim_aid", apps->isim_aid.has_value() ? json(HexEncode(*apps->isim_aid)) : json()},
-              {"pin", {{"enabled", pin->enabled}, {"verified", pin->verified},
-                       {"blocked", pin->blocked}, {"tries_left", pin->tries_left}}},
+              {"pin",
+               {{"enabled", pin->enabled},
+                {"verified", pin->verified},
+                {"blocked", pin->blocked},
+                {"tries_left", pin->tries_left}}},
               {"pin_required", pin_needed}};
     if (imsi.ok()) {
       j["imsi"] = imsi_text;
@@ -180,8 +183,7 @@ int RunCardInfo(const CardInfoOptions& options, std::ostream& out, std::ostream&
       << "\n"
       << "BSF FQDN:      " << DeriveBsfFqdn(*imsi) << "\n";
   if (impi.has_value()) {
-    out << "IMPI:          "
-        << (options.show_imsi ? *impi : std::string("(hidden; --show-imsi)"))
+    out << "IMPI:          " << (options.show_imsi ? *impi : std::string("(hidden; --show-imsi)"))
         << (isim_impi.ok() && isim_impi->has_value() ? "  [from ISIM]" : "  [derived from IMSI]")
         << "\n";
   }
@@ -222,7 +224,7 @@ int RunCardAuthenticate(const CardAuthenticateOptions& options, std::ostream& ou
     if (r->sync_failure) {
       j = {{"result", "sync_failure"}, {"auts", HexEncode(r->auts)}};
     } else {
-      j = {{"result", "success"}, {"context", "3g"}, {"res", secret(r->res)},
+      j = {{"result", "success"}, {"context", "3g"},     {"res", secret(r->res)},
            {"ck", secret(r->ck)}, {"ik", secret(r->ik)}, {"kc", secret(r->kc)}};
     }
   }
@@ -237,9 +239,9 @@ int RunCardAuthenticate(const CardAuthenticateOptions& options, std::ostream& ou
   }
   out << "Result:  success (" << options.context << " context)\n";
   for (const auto& [key, label] : {std::pair<const char*, std::string_view>{"res", "RES:     "},
-                                    {"ck", "CK:      "},
-                                    {"ik", "IK:      "},
-                                    {"kc", "Kc:      "}}) {
+                                   {"ck", "CK:      "},
+                                   {"ik", "IK:      "},
+                                   {"kc", "Kc:      "}}) {
     if (!j.contains(key) || j[key].is_null()) continue;
     out << label << j[key].get<std::string>() << "\n";
   }
@@ -271,9 +273,8 @@ void AddCardCommands(CLI::App& app, int* exit_code) {
       "info", "Show reader, ATR, ICCID, IMSI, MNC length, USIM/ISIM, GBA service and PIN");
   add_common(info, &info_options->card);
   info->add_flag("--show-imsi", info_options->show_imsi, "Show the IMSI and IMPI unmasked");
-  info->callback([info_options, exit_code] {
-    *exit_code = RunCardInfo(*info_options, std::cout, std::cerr);
-  });
+  info->callback(
+      [info_options, exit_code] { *exit_code = RunCardInfo(*info_options, std::cout, std::cerr); });
 
   auto auth_options = std::make_shared<CardAuthenticateOptions>();
   CLI::App* auth = card->add_subcommand(

@@ -114,16 +114,16 @@ TEST_F(CardCliTest, AuthenticateHidesKeysUnlessAsked) {
   EXPECT_THAT(bad.output, HasSubstr("network authentication failed: AUTN MAC invalid"));
 
   testing::TestVector v = testing::MakeTestVector(0x60, 0x42);
-  const std::string args = "card authenticate --rand " + HexEncode(v.rand) + " --autn " +
-                           HexEncode(v.autn);
+  const std::string args =
+      "card authenticate --rand " + HexEncode(v.rand) + " --autn " + HexEncode(v.autn);
   CommandResult hidden = RunCli(args);
   ASSERT_EQ(hidden.exit_code, 0) << hidden.output;
   EXPECT_THAT(hidden.output, HasSubstr("RES:     8 bytes"));
   EXPECT_THAT(hidden.output, Not(HasSubstr(v.xres.RevealHex())));
 
   testing::TestVector v2 = testing::MakeTestVector(0x61, 0x43);
-  CommandResult shown = RunCli("card authenticate --json --show-keys --rand " +
-                               HexEncode(v2.rand) + " --autn " + HexEncode(v2.autn));
+  CommandResult shown = RunCli("card authenticate --json --show-keys --rand " + HexEncode(v2.rand) +
+                               " --autn " + HexEncode(v2.autn));
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   nlohmann::json j = nlohmann::json::parse(shown.output);
   EXPECT_EQ(j["res"], v2.xres.RevealHex());

@@ -147,11 +147,11 @@ std::vector<pid_t> RunningPcscdPids() {
 absl::StatusOr<std::unique_ptr<PcscSandbox>> PcscSandbox::Start() {
   std::vector<pid_t> running = RunningPcscdPids();
   if (!running.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "a pcscd (pid ", running.front(),
-        ") is already running; its socket /run/pcscd/pcscd.comm is global, so the "
-        "integration tests cannot start their own. Stop it first "
-        "(e.g. `systemctl stop pcscd.socket pcscd`)."));
+    return absl::FailedPreconditionError(
+        absl::StrCat("a pcscd (pid ", running.front(),
+                     ") is already running; its socket /run/pcscd/pcscd.comm is global, so the "
+                     "integration tests cannot start their own. Stop it first "
+                     "(e.g. `systemctl stop pcscd.socket pcscd`)."));
   }
   auto sandbox = std::unique_ptr<PcscSandbox>(new PcscSandbox());
   char tmpl[] = "/tmp/gbabridge-pcsc-XXXXXX";
@@ -176,15 +176,14 @@ absl::StatusOr<std::unique_ptr<PcscSandbox>> PcscSandbox::Start() {
 
 absl::Status PcscSandbox::StartPcscd() {
   absl::StatusOr<ChildProcess> child = ChildProcess::Start(
-      {FindPcscd(), "--foreground", "-c", (dir_ / "reader.conf.d").string()},
-      dir_ / "pcscd.log");
+      {FindPcscd(), "--foreground", "-c", (dir_ / "reader.conf.d").string()}, dir_ / "pcscd.log");
   if (!child.ok()) return child.status();
   pcscd_.emplace(std::move(*child));
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!pcscd_->running()) {
-      return absl::InternalError(absl::StrCat("pcscd exited at start; see ", dir_.string(),
-                                              "/pcscd.log"));
+      return absl::InternalError(
+          absl::StrCat("pcscd exited at start; see ", dir_.string(), "/pcscd.log"));
     }
     absl::StatusOr<std::vector<PcscReaderInfo>> readers = PcscChannel::ListReaders();
     if (readers.ok()) {
@@ -216,8 +215,9 @@ PcscSandbox::~PcscSandbox() {
 absl::StatusOr<ChildProcess> PcscSandbox::StartSoftUsim(const fs::path& profile,
                                                         const fs::path& state,
                                                         const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {GBABRIDGE_SOFT_USIM_BIN, "--profile", profile.string(),
-                                   "--state", state.string(), "--vpcd", vpcd_address()};
+  std::vector<std::string> argv = {
+      GBABRIDGE_SOFT_USIM_BIN, "--profile", profile.string(), "--state",
+      state.string(),          "--vpcd",    vpcd_address()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return ChildProcess::Start(argv, dir_ / "soft-usim.log");
 }
@@ -233,8 +233,8 @@ absl::Status PcscSandbox::WaitForCard(bool present, std::chrono::milliseconds ti
     }
     std::this_thread::sleep_for(50ms);
   }
-  return absl::DeadlineExceededError(absl::StrCat("reader did not report card ",
-                                                  present ? "present" : "absent", " in time"));
+  return absl::DeadlineExceededError(
+      absl::StrCat("reader did not report card ", present ? "present" : "absent", " in time"));
 }
 
 fs::path WriteTestProfile(const fs::path& dir, bool gba_u, bool pin_enabled) {

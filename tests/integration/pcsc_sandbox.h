@@ -59,8 +59,8 @@ class PcscSandbox {
                                              const std::filesystem::path& state,
                                              const std::vector<std::string>& extra = {});
   // Waits until the reader reports a card (present = true) or no card (false).
-  absl::Status WaitForCard(bool present, std::chrono::milliseconds timeout =
-                                             std::chrono::seconds(10));
+  absl::Status WaitForCard(bool present,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Stops and starts pcscd again on the same port (for restart tests).
   absl::Status RestartPcscd();
   void StopPcscd();

@@ -170,9 +170,8 @@ TEST_F(UsimOverPcscTest, ResetByAnotherClientIsRecovered) {
   ASSERT_TRUE(other->ResetCard().ok());
 
   // The raw channel reports the reset once, distinctly...
-  absl::StatusOr<ResponseApdu> raw =
-      channel->Transmit(CommandApdu{.cla = 0x80, .ins = 0xF2, .p1 = 0, .p2 = 0, .data = {},
-                                    .le = 256});
+  absl::StatusOr<ResponseApdu> raw = channel->Transmit(
+      CommandApdu{.cla = 0x80, .ins = 0xF2, .p1 = 0, .p2 = 0, .data = {}, .le = 256});
   ASSERT_FALSE(raw.ok());
   EXPECT_EQ(GetCardErrorReason(raw.status()), CardErrorReason::kCardReset) << raw.status();
   // ...and the USIM client re-selects and carries on.

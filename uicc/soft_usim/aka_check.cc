@@ -4,20 +4,9 @@
 
 #include <algorithm>
 
-namespace gbabridge {
+#include "uicc/gba_u_mac.h"
 
-Mac GbaMacMask(ByteView ik) {
-  uint8_t digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  Mac mask{};
-  if (EVP_Digest(ik.data(), ik.size(), digest, &length, EVP_sha1(), nullptr) == 1 &&
-      length >= mask.size()) {
-    std::copy_n(digest, mask.size(), mask.begin());
-  }
-  // The digest of IK is key material too.
-  Cleanse(std::span<uint8_t>(digest, sizeof digest));
-  return mask;
-}
+namespace gbabridge {
 
 SecretBytes DeriveKc(const SecretBytes& ck, const SecretBytes& ik) {
   SecretBytes kc(8);
@@ -51,7 +40,7 @@ AkaCheckResult CheckAutn(const Milenage& milenage, const SqnArray& sqn_array, co
   Mac received{};
   std::copy_n(autn.begin() + 8, kMacSize, received.begin());
   if (gba_u_mac_star) {
-    const Mac mask = GbaMacMask(result.keys.ik.view());
+    const Mac mask = GbaUMacMask(result.keys.ik.view());
     for (size_t i = 0; i < kMacSize; ++i) received[i] ^= mask[i];
   }
   const Mac expected = milenage.F1(rand, sqn, amf);

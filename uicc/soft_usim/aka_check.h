@@ -35,9 +35,6 @@ AkaCheckResult CheckAutn(const Milenage& milenage, const SqnArray& sqn_array, co
 // AUTS = (SQN_MS xor AK*) || MAC-S, MAC-S = f1*(SQN_MS, RAND, AMF = 00 00) (TS 33.102 §6.3.3).
 Bytes ComputeAuts(const Milenage& milenage, const Rand& rand, uint64_t sqn_ms);
 
-// Trunc64(SHA-1(IK)): the first 8 bytes of the digest.
-Mac GbaMacMask(ByteView ik);
-
 // Kc from CK and IK, conversion function c3 (TS 33.102 §6.8.1.2):
 // Kc = CK1 xor CK2 xor IK1 xor IK2, the halves being the 64-bit ones.
 SecretBytes DeriveKc(const SecretBytes& ck, const SecretBytes& ik);

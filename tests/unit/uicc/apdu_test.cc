@@ -23,8 +23,8 @@ TEST(CommandApduTest, EncodesTheFourShortCases) {
   EXPECT_EQ(c3.Case(), 3);
   EXPECT_EQ(HexEncode(*c3.Encode()), "00a4000c023f00");
 
-  CommandApdu c4{.cla = 0x00, .ins = 0xA4, .p1 = 0x04, .p2 = 0x04, .data = Hex("a0000000871002"),
-                 .le = 0x20};
+  CommandApdu c4{
+      .cla = 0x00, .ins = 0xA4, .p1 = 0x04, .p2 = 0x04, .data = Hex("a0000000871002"), .le = 0x20};
   EXPECT_EQ(c4.Case(), 4);
   EXPECT_EQ(HexEncode(*c4.Encode()), "00a4040407a000000087100220");
 }
@@ -123,7 +123,8 @@ TEST(StatusWordsTest, DescribesKnownAndUnknownWords) {
   EXPECT_EQ(DescribeStatusWord(0x9000), "9000: normal ending of the command");
   EXPECT_EQ(DescribeStatusWord(0x63C2), "63C2: verification failed, 2 retries left");
   EXPECT_EQ(DescribeStatusWord(0x9862), "9862: authentication error: incorrect MAC");
-  EXPECT_EQ(DescribeStatusWord(0x6110), "6110: response bytes still available (GET RESPONSE) (16 bytes)");
+  EXPECT_EQ(DescribeStatusWord(0x6110),
+            "6110: response bytes still available (GET RESPONSE) (16 bytes)");
   EXPECT_EQ(DescribeStatusWord(0x1234), "1234: unknown status word");
 }
 

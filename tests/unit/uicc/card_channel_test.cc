@@ -29,8 +29,8 @@ class ScriptedCard : public ApduHandler {
   std::deque<std::string> responses_;
 };
 
-const CommandApdu kSelectImsi{.cla = 0x00, .ins = 0xA4, .p1 = 0x00, .p2 = 0x04,
-                              .data = {0x6F, 0x07}, .le = 256};
+const CommandApdu kSelectImsi{
+    .cla = 0x00, .ins = 0xA4, .p1 = 0x00, .p2 = 0x04, .data = {0x6F, 0x07}, .le = 256};
 
 TEST(CardChannelTest, FollowsGetResponseChains) {
   ScriptedCard card({"6104", "aabbccdd6102", "eeff9000"});
@@ -45,10 +45,12 @@ TEST(CardChannelTest, FollowsGetResponseChains) {
 }
 
 TEST(CardChannelTest, ResendsWithTheLeTheCardAsksFor) {
-  ScriptedCard card({"6c09", "080910101032547698" "9000"});
+  ScriptedCard card({"6c09",
+                     "080910101032547698"
+                     "9000"});
   InProcessChannel channel(card);
-  absl::StatusOr<ResponseApdu> r = channel.Transmit(
-      CommandApdu{.cla = 0, .ins = 0xB0, .p1 = 0, .p2 = 0, .data = {}, .le = 256});
+  absl::StatusOr<ResponseApdu> r =
+      channel.Transmit(CommandApdu{.cla = 0, .ins = 0xB0, .p1 = 0, .p2 = 0, .data = {}, .le = 256});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->data.size(), 9u);
   ASSERT_EQ(card.commands.size(), 2u);

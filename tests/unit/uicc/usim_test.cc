@@ -2,10 +2,10 @@
 // with truncated or garbage responses.
 #include "uicc/usim.h"
 
+#include <openssl/evp.h>
+
 #include <filesystem>
 #include <random>
-
-#include <openssl/evp.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -33,8 +33,8 @@ struct ProfileOptions {
 
 CardProfile MakeProfile(const ProfileOptions& o) {
   std::string toml = std::string("imsi = \"001010123456789\"\n") +
-                     "iccid = \"8900101012345678901\"\n" + "k = \"" + kK + "\"\n" +
-                     "opc = \"" + kOpc + "\"\n" + "pin = \"1234\"\n" +
+                     "iccid = \"8900101012345678901\"\n" + "k = \"" + kK + "\"\n" + "opc = \"" +
+                     kOpc + "\"\n" + "pin = \"1234\"\n" +
                      "pin_enabled = " + (o.pin_enabled ? "true" : "false") + "\n" +
                      "mnc_length = " + std::to_string(o.mnc_length) + "\n" +
                      "gba_u = " + (o.gba_u ? "true" : "false") + "\n";
@@ -52,8 +52,8 @@ struct Vector {
 };
 
 Vector MakeVector(uint64_t sqn_value, uint8_t seed, bool gba_u_mac_star = false) {
-  absl::StatusOr<Milenage> m = Milenage::Create(*SecretBytes::FromHex(kK),
-                                                *SecretBytes::FromHex(kOpc));
+  absl::StatusOr<Milenage> m =
+      Milenage::Create(*SecretBytes::FromHex(kK), *SecretBytes::FromHex(kOpc));
   Vector v;
   for (size_t i = 0; i < v.rand.size(); ++i) v.rand[i] = static_cast<uint8_t>(seed * 7 + i);
   Sqn sqn;
@@ -158,8 +158,8 @@ TEST_F(UsimTest, ReplayedSqnGivesAutsThatDecodesToTheCardSqn) {
   ASSERT_TRUE(again->sync_failure);
   ASSERT_EQ(again->auts.size(), kAutsSize);
   // AUTS = SQN_MS xor AK* || MAC-S, with MAC-S = f1*(SQN_MS, RAND, AMF 0000) (TS 33.102 §6.3.3).
-  absl::StatusOr<Milenage> m = Milenage::Create(*SecretBytes::FromHex(kK),
-                                                *SecretBytes::FromHex(kOpc));
+  absl::StatusOr<Milenage> m =
+      Milenage::Create(*SecretBytes::FromHex(kK), *SecretBytes::FromHex(kOpc));
   const Ak ak_star = m->F5Star(v.rand);
   Sqn sqn_ms;
   for (int i = 0; i < 6; ++i) sqn_ms[i] = again->auts[i] ^ ak_star[i];
@@ -327,7 +327,8 @@ TEST_F(UsimTest, GarbageResponsesNeverCrash) {
   MakeCard({.isim = true});
   std::mt19937 rng(7);
   for (int i = 0; i < 300; ++i) {
-    CorruptingCard bad(*card_, static_cast<uint8_t>(std::vector<int>{0xA4, 0xB0, 0xB2, 0x88}[i % 4]),
+    CorruptingCard bad(*card_,
+                       static_cast<uint8_t>(std::vector<int>{0xA4, 0xB0, 0xB2, 0x88}[i % 4]),
                        [&rng](Bytes) {
                          Bytes junk(rng() % 40);
                          for (uint8_t& b : junk) b = static_cast<uint8_t>(rng());
