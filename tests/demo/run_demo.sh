@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# `make demo`, for now: the software USIM in a real PC/SC stack, read by the gbabridge
-# card tool. The full demo (bsf-sim, GBA bootstrapping, the gbabridged key daemon and a
-# TLS-PSK connection with Ks_NAF) is not built yet; this script says so at the end.
+# `make demo`, for now: the software USIM in a real PC/SC stack, read by the gbabridge card
+# tool, then one GBA bootstrap against bsf-sim and a NAF key. The key daemon (gbabridged)
+# and a TLS-PSK connection keyed with Ks_NAF are not built yet; the script says so at the end.
 set -euo pipefail
 
 build_dir=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cli="$root/$build_dir/bootstrap/gbabridge"
 soft_usim="$root/$build_dir/uicc/soft-usim"
+bsf_sim="$root/$build_dir/bsf_sim/bsf-sim"
 work=$(mktemp -d /tmp/gbabridge-demo-XXXXXX)
 pcscd_pid=""
 card_pid=""
+bsf_pid=""
 
 cleanup() {
+  [ -n "$bsf_pid" ] && kill "$bsf_pid" 2>/dev/null && wait "$bsf_pid" 2>/dev/null || true
   [ -n "$card_pid" ] && kill "$card_pid" 2>/dev/null && wait "$card_pid" 2>/dev/null || true
   [ -n "$pcscd_pid" ] && kill "$pcscd_pid" 2>/dev/null && wait "$pcscd_pid" 2>/dev/null || true
   rm -rf "$work"
@@ -54,10 +57,28 @@ step "gbabridge card info"
 step "gbabridge card info --json --show-imsi"
 "$cli" card info --json --show-imsi
 
+step "Starting bsf-sim (simulated BSF + HSS) with the sample subscribers"
+"$bsf_sim" subscribers import "$root/bsf_sim/examples/sample-subscribers.json" --db "$work/hss.db"
+"$bsf_sim" subscribers list --db "$work/hss.db"
+"$bsf_sim" serve --db "$work/hss.db" --bsf-name bsf.mnc001.mcc001.pub.3gppnetwork.org \
+  --ub-listen 127.0.0.1:0 --zn-listen 127.0.0.1:0 --naf-token mef.example.com=demo-token \
+  >"$work/bsf-sim.out" 2>"$work/bsf-sim.log" &
+bsf_pid=$!
+for _ in $(seq 200); do grep -q '^READY' "$work/bsf-sim.out" && break; sleep 0.05; done
+ub=$(sed -n 's/^READY ub=\([^ ]*\) zn=.*/\1/p' "$work/bsf-sim.out")
+echo "bsf-sim is up: Ub on http://$ub/"
+
+step "gbabridge bootstrap (GBA_U: Ks stays on the card; the key is Ks_ext_NAF)"
+"$cli" bootstrap --bsf "http://$ub/" --naf mef.example.com --ua 01000100AE
+step "gbabridge bootstrap --json --show-key (the key is shown only when asked)"
+"$cli" bootstrap --json --show-key --bsf "http://$ub/" --naf mef.example.com --ua 01000100AE
+step "bsf-sim's log (B-TIDs and IMPIs, never keys)"
+cat "$work/bsf-sim.log"
+
 step "Not built yet"
 cat <<'MSG'
-This demo stops at the card. Still to come (see the open issues):
-  - bsf-sim: the simulated BSF/HSS (Ub over HTTP, Zn over gRPC);
-  - GBA bootstrapping and Ks_NAF derivation (`gbabridge bootstrap`);
-  - gbabridged, the key daemon, and a TLS-PSK session keyed with Ks_NAF.
+This demo stops at one bootstrap and one NAF key. Still to come (see the open issues):
+  - gbabridged, the key daemon that serves per-application keys over gRPC;
+  - a TLS-PSK session between a demo application and a NAF, keyed with Ks_NAF
+    fetched by the NAF over Zn.
 MSG

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -30,13 +31,24 @@ absl::StatusOr<std::unique_ptr<BsfSimProcess>> BsfSimProcess::Start(const fs::pa
         << R"( "gba_u": )" << (bsf->options_.gba_u_subscriber ? "true" : "false") << "}]}\n";
   }
   {
-    absl::StatusOr<ChildProcess> import = ChildProcess::Start(
-        {GBABRIDGE_BSF_SIM_BIN, "subscribers", "import", subscribers.string(), "--db",
-         (dir / "hss.db").string()},
-        dir / "bsf-sim-import.log");
+    absl::StatusOr<ChildProcess> import =
+        ChildProcess::Start({GBABRIDGE_BSF_SIM_BIN, "subscribers", "import", subscribers.string(),
+                             "--db", (dir / "hss.db").string()},
+                            dir / "bsf-sim-import.log");
     if (!import.ok()) return import.status();
     for (int i = 0; i < 200 && import->running(); ++i) std::this_thread::sleep_for(25ms);
     if (import->running()) return absl::DeadlineExceededError("bsf-sim import hung");
+  }
+  if (bsf->options_.ub_tls) {
+    // A throw-away self-signed certificate, made with the openssl CLI.
+    const std::string command = absl::StrCat(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+        "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout ",
+        (dir / "ub-key.pem").string(), " -out ", (dir / "ub-cert.pem").string(),
+        " >/dev/null 2>&1");
+    if (std::system(command.c_str()) != 0) {
+      return absl::InternalError("openssl could not make a test certificate");
+    }
   }
   absl::Status s = bsf->Serve("127.0.0.1:0", "127.0.0.1:0");
   if (!s.ok()) return s;
@@ -45,12 +57,22 @@ absl::StatusOr<std::unique_ptr<BsfSimProcess>> BsfSimProcess::Start(const fs::pa
 
 absl::Status BsfSimProcess::Serve(const std::string& ub_listen, const std::string& zn_listen) {
   const fs::path log = dir_ / absl::StrCat("bsf-sim-", ++log_generation_, ".log");
-  std::vector<std::string> argv = {GBABRIDGE_BSF_SIM_BIN, "serve",
-                                   "--ub-listen", ub_listen,
-                                   "--zn-listen", zn_listen,
-                                   "--db", (dir_ / "hss.db").string(),
-                                   "--bsf-name", "bsf.test.example",
-                                   "--lifetime", std::to_string(options_.lifetime_seconds)};
+  std::vector<std::string> argv = {GBABRIDGE_BSF_SIM_BIN,
+                                   "serve",
+                                   "--ub-listen",
+                                   ub_listen,
+                                   "--zn-listen",
+                                   zn_listen,
+                                   "--db",
+                                   (dir_ / "hss.db").string(),
+                                   "--bsf-name",
+                                   "bsf.test.example",
+                                   "--lifetime",
+                                   std::to_string(options_.lifetime_seconds)};
+  if (options_.ub_tls) {
+    argv.insert(argv.end(), {"--ub-tls-cert", (dir_ / "ub-cert.pem").string(), "--ub-tls-key",
+                             (dir_ / "ub-key.pem").string()});
+  }
   for (const auto& [naf, token] : options_.naf_tokens) {
     argv.push_back("--naf-token");
     argv.push_back(naf + "=" + token);

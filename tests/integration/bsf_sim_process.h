@@ -18,6 +18,8 @@ namespace gbabridge::testing {
 struct BsfSimOptions {
   bool gba_u_subscriber = true;
   int lifetime_seconds = 3600;
+  // Serve Ub over HTTPS with a fresh self-signed certificate for 127.0.0.1 (see ca_file()).
+  bool ub_tls = false;
   // NAF FQDN -> token, for Zn's loopback token authentication.
   std::vector<std::pair<std::string, std::string>> naf_tokens = {
       {"mef.example.com", "mef-token"}, {"other.example.com", "other-token"}};
@@ -33,7 +35,11 @@ class BsfSimProcess {
   absl::Status Restart();
   void Kill();
 
-  std::string ub_url() const { return "http://" + ub_address_ + "/"; }
+  std::string ub_url() const {
+    return (options_.ub_tls ? "https://" : "http://") + ub_address_ + "/";
+  }
+  // The PEM certificate that Ub's TLS certificate chains to (empty without ub_tls).
+  std::string ca_file() const { return options_.ub_tls ? (dir_ / "ub-cert.pem").string() : ""; }
   const std::string& zn_address() const { return zn_address_; }
 
   // Zn GetNafKey as the NAF owning `token`.

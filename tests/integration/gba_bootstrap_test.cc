@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <thread>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "bootstrap/gba_client.h"
 #include "bootstrap/gba_error.h"
 #include "bootstrap/naf_id.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/bsf_sim_process.h"
 #include "tests/integration/cli_runner.h"
@@ -28,16 +28,15 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-NafId MefTls() {
-  return *NafId::Create("mef.example.com", UaSecurityProtocolId::Tls(0x00AE));
-}
+NafId MefTls() { return *NafId::Create("mef.example.com", UaSecurityProtocolId::Tls(0x00AE)); }
 
 bsf::v1::GetNafKeyRequest ZnRequest(const BootstrapSession& session, const NafId& naf,
                                     bool gba_u_aware = false) {
   bsf::v1::GetNafKeyRequest request;
   request.set_btid(session.btid);
   request.set_naf_fqdn(naf.fqdn());
-  request.set_ua_security_protocol_id(std::string(naf.ua().octets().begin(), naf.ua().octets().end()));
+  request.set_ua_security_protocol_id(
+      std::string(naf.ua().octets().begin(), naf.ua().octets().end()));
   request.set_gba_u_aware(gba_u_aware);
   return request;
 }
@@ -79,8 +78,8 @@ class GbaBootstrapTest : public ::testing::Test {
   }
 
   // The in-process soft USIM with the test profile.
-  std::unique_ptr<SoftUsim> MakeCard(bool gba_u, std::string_view k_hex =
-                                                     "465b5ce8b199b49faa5f0a2ee238a6bc") {
+  std::unique_ptr<SoftUsim> MakeCard(bool gba_u,
+                                     std::string_view k_hex = "465b5ce8b199b49faa5f0a2ee238a6bc") {
     const fs::path profile = testing::WriteTestProfile(dir_, gba_u);
     absl::StatusOr<CardProfile> p = CardProfile::LoadFile(profile.string());
     EXPECT_TRUE(p.ok()) << p.status();
@@ -92,8 +91,11 @@ class GbaBootstrapTest : public ::testing::Test {
   }
 
   GbaClientOptions ClientOptions(bool force_gba_me = false) {
-    return {.bsf_url = bsf_->ub_url(), .ca_file = "", .connect_timeout = absl::Seconds(2),
-            .total_timeout = absl::Seconds(10), .force_gba_me = force_gba_me};
+    return {.bsf_url = bsf_->ub_url(),
+            .ca_file = "",
+            .connect_timeout = absl::Seconds(2),
+            .total_timeout = absl::Seconds(10),
+            .force_gba_me = force_gba_me};
   }
 
   // Bootstraps, derives the NAF key on the device, and checks the NAF gets the same key.
@@ -111,14 +113,13 @@ class GbaBootstrapTest : public ::testing::Test {
     absl::StatusOr<SecretBytes> device_key = client.DeriveNafKey(*session, MefTls());
     ASSERT_TRUE(device_key.ok()) << device_key.status();
     bsf::v1::GetNafKeyResponse zn;
-    grpc::Status rpc = bsf_->GetNafKey("mef-token", ZnRequest(*session, MefTls(),
-                                                             expected_mode == GbaMode::kGbaU),
-                                       &zn);
+    grpc::Status rpc = bsf_->GetNafKey(
+        "mef-token", ZnRequest(*session, MefTls(), expected_mode == GbaMode::kGbaU), &zn);
     ASSERT_TRUE(rpc.ok()) << rpc.error_message();
     EXPECT_EQ(HexEncode(AsBytes(zn.ks_naf())), device_key->RevealHex());
     EXPECT_EQ(zn.impi(), session->impi);
-    EXPECT_EQ(zn.gba_type(), expected_mode == GbaMode::kGbaU ? bsf::v1::GBA_TYPE_U
-                                                             : bsf::v1::GBA_TYPE_ME);
+    EXPECT_EQ(zn.gba_type(),
+              expected_mode == GbaMode::kGbaU ? bsf::v1::GBA_TYPE_U : bsf::v1::GBA_TYPE_ME);
     EXPECT_EQ(zn.ks_int_naf().empty(), expected_mode != GbaMode::kGbaU);
     if (expected_mode == GbaMode::kGbaU) {
       absl::StatusOr<GbaBootstrapParameters> bp = usim.ReadGbaBootstrapParameters();
@@ -192,15 +193,15 @@ TEST_F(GbaOverPcscTest, CliBootstrapPrintsTheKeyTheNafGets) {
   StartBsf({.gba_u_subscriber = true});
   StartPcscCard(/*gba_u=*/true);
   channel_.reset();  // the CLI opens the card itself
-  testing::CommandResult hidden = testing::RunCli(
-      "bootstrap --bsf " + bsf_->ub_url() + " --naf mef.example.com --ua 01000100AE");
+  testing::CommandResult hidden = testing::RunCli("bootstrap --bsf " + bsf_->ub_url() +
+                                                  " --naf mef.example.com --ua 01000100AE");
   ASSERT_EQ(hidden.exit_code, 0) << hidden.output;
   EXPECT_THAT(hidden.output, HasSubstr("GBA mode:   GBA_U"));
   EXPECT_THAT(hidden.output, HasSubstr("(hidden; --show-key prints it)"));
 
-  testing::CommandResult shown = testing::RunCli("bootstrap --json --show-key --bsf " +
-                                                 bsf_->ub_url() +
-                                                 " --naf mef.example.com --ua 01000100AE");
+  testing::CommandResult shown =
+      testing::RunCli("bootstrap --json --show-key --bsf " + bsf_->ub_url() +
+                      " --naf mef.example.com --ua 01000100AE");
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   nlohmann::json j = nlohmann::json::parse(shown.output);
   EXPECT_EQ(j["gba_mode"], "GBA_U");
@@ -219,8 +220,8 @@ TEST_F(GbaOverPcscTest, CliBootstrapPrintsTheKeyTheNafGets) {
   EXPECT_EQ(unreachable.exit_code, 7) << unreachable.output;
   EXPECT_THAT(unreachable.output, HasSubstr("BSF unreachable at http://127.0.0.1:1/"));
 
-  testing::CommandResult bad_ua = testing::RunCli(
-      "bootstrap --bsf " + bsf_->ub_url() + " --naf mef.example.com --ua 0700000000");
+  testing::CommandResult bad_ua = testing::RunCli("bootstrap --bsf " + bsf_->ub_url() +
+                                                  " --naf mef.example.com --ua 0700000000");
   EXPECT_EQ(bad_ua.exit_code, 2) << bad_ua.output;
 }
 
@@ -272,8 +273,7 @@ TEST_F(GbaBootstrapTest, TamperedResponseIsForbidden) {
   GbaClient client(usim, ClientOptions());
   absl::StatusOr<BootstrapSession> session = client.Bootstrap();
   ASSERT_FALSE(session.ok());
-  EXPECT_EQ(GetGbaErrorReason(session.status()), GbaErrorReason::kBsfForbidden)
-      << session.status();
+  EXPECT_EQ(GetGbaErrorReason(session.status()), GbaErrorReason::kBsfForbidden) << session.status();
 }
 
 TEST_F(GbaBootstrapTest, ExpiredBtidIsNotFoundOnZnAndTheClientBootstrapsAgain) {
@@ -335,12 +335,38 @@ TEST_F(GbaBootstrapTest, BsfRestartKeepsSqnState) {
   EXPECT_TRUE(bsf_->GetNafKey("mef-token", ZnRequest(*after, MefTls()), &zn).ok());
 }
 
+TEST_F(GbaBootstrapTest, HttpsBsfIsVerifiedAgainstTheGivenCa) {
+  StartBsf({.gba_u_subscriber = false, .ub_tls = true});
+  std::unique_ptr<SoftUsim> card = MakeCard(false);
+  InProcessChannel channel(*card);
+  Usim usim(channel);
+  ASSERT_EQ(bsf_->ub_url().rfind("https://", 0), 0u);
+
+  // No CA given: the system store does not know the self-signed certificate.
+  GbaClient untrusting(usim, ClientOptions());
+  absl::StatusOr<BootstrapSession> refused = untrusting.Bootstrap();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(GetGbaErrorReason(refused.status()), GbaErrorReason::kBsfTlsFailed) << refused.status();
+
+  GbaClientOptions options = ClientOptions();
+  options.ca_file = bsf_->ca_file();
+  GbaClient trusting(usim, options);
+  absl::StatusOr<BootstrapSession> session = trusting.Bootstrap();
+  ASSERT_TRUE(session.ok()) << session.status();
+  bsf::v1::GetNafKeyResponse zn;
+  ASSERT_TRUE(bsf_->GetNafKey("mef-token", ZnRequest(*session, MefTls()), &zn).ok());
+  EXPECT_EQ(HexEncode(AsBytes(zn.ks_naf())),
+            trusting.DeriveNafKey(*session, MefTls())->RevealHex());
+}
+
 TEST_F(GbaBootstrapTest, UnreachableBsfIsAClearError) {
   std::unique_ptr<SoftUsim> card = MakeCard(false);
   InProcessChannel channel(*card);
   Usim usim(channel);
-  GbaClient client(usim, {.bsf_url = "http://127.0.0.1:1/", .ca_file = "",
-                          .connect_timeout = absl::Seconds(2), .total_timeout = absl::Seconds(4)});
+  GbaClient client(usim, {.bsf_url = "http://127.0.0.1:1/",
+                          .ca_file = "",
+                          .connect_timeout = absl::Seconds(2),
+                          .total_timeout = absl::Seconds(4)});
   absl::StatusOr<BootstrapSession> session = client.Bootstrap();
   ASSERT_FALSE(session.ok());
   EXPECT_EQ(GetGbaErrorReason(session.status()), GbaErrorReason::kBsfUnreachable);
