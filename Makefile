@@ -16,6 +16,9 @@ DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libcurl4-openssl-dev libcpp-httplib-dev libpugixml-dev libsqlite3-dev \
   libspdlog-dev libbenchmark-dev openssl
 
+# Paths relative to the checkout in ccache keys, so that every clone shares one cache.
+export CCACHE_BASEDIR := $(CURDIR)
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps configure build test test-asan bench demo format clean
