@@ -1,22 +1,11 @@
 #include "uicc/card_error.h"
 
-#include <array>
-#include <string>
-
-#include "absl/strings/cord.h"
+#include "uicc/status_reason.h"
 
 namespace gbabridge {
 namespace {
 
-constexpr absl::string_view kPayloadUrl = "type.gbabridge.dev/gbabridge.CardErrorReason";
-
-struct ReasonInfo {
-  CardErrorReason reason;
-  absl::string_view name;
-  absl::StatusCode code;
-};
-
-constexpr ReasonInfo kReasons[] = {
+constexpr StatusReasonInfo<CardErrorReason> kReasons[] = {
     {CardErrorReason::kPcscdNotRunning, "PCSCD_NOT_RUNNING", absl::StatusCode::kUnavailable},
     {CardErrorReason::kNoReader, "NO_READER", absl::StatusCode::kUnavailable},
     {CardErrorReason::kNoCard, "NO_CARD", absl::StatusCode::kUnavailable},
@@ -36,32 +25,18 @@ constexpr ReasonInfo kReasons[] = {
      absl::StatusCode::kFailedPrecondition},
 };
 
-const ReasonInfo& Info(CardErrorReason reason) {
-  for (const ReasonInfo& info : kReasons) {
-    if (info.reason == reason) return info;
-  }
-  return kReasons[static_cast<size_t>(CardErrorReason::kTransportFailed)];
-}
+constexpr StatusReasonTable kTable("type.gbabridge.dev/gbabridge.CardErrorReason", kReasons);
 
 }  // namespace
 
-absl::string_view CardErrorReasonName(CardErrorReason reason) { return Info(reason).name; }
+absl::string_view CardErrorReasonName(CardErrorReason reason) { return kTable.Name(reason); }
 
 absl::Status CardError(CardErrorReason reason, absl::string_view message) {
-  const ReasonInfo& info = Info(reason);
-  absl::Status status(info.code, message);
-  status.SetPayload(kPayloadUrl, absl::Cord(info.name));
-  return status;
+  return kTable.MakeStatus(reason, message);
 }
 
 std::optional<CardErrorReason> GetCardErrorReason(const absl::Status& status) {
-  auto payload = status.GetPayload(kPayloadUrl);
-  if (!payload.has_value()) return std::nullopt;
-  const std::string name(*payload);
-  for (const ReasonInfo& info : kReasons) {
-    if (info.name == name) return info.reason;
-  }
-  return std::nullopt;
+  return kTable.FromStatus(status);
 }
 
 }  // namespace gbabridge
