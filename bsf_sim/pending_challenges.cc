@@ -25,14 +25,17 @@ absl::Status PendingChallenges::Add(PendingChallenge challenge) {
   return absl::OkStatus();
 }
 
+void PendingChallenges::EraseFromImpiQueueLocked(const std::string& impi, const std::string& id) {
+  auto ids = ids_by_impi_.find(impi);
+  if (ids == ids_by_impi_.end()) return;
+  std::erase(ids->second, id);
+  if (ids->second.empty()) ids_by_impi_.erase(ids);
+}
+
 void PendingChallenges::EraseLocked(const std::string& id) {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return;
-  auto ids = ids_by_impi_.find(it->second.av.impi);
-  if (ids != ids_by_impi_.end()) {
-    std::erase(ids->second, id);
-    if (ids->second.empty()) ids_by_impi_.erase(ids);
-  }
+  EraseFromImpiQueueLocked(it->second.av.impi, id);
   by_id_.erase(it);
 }
 
@@ -41,9 +44,12 @@ std::optional<PendingChallenge> PendingChallenges::Take(ByteView id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_id_.find(key);
   if (it == by_id_.end()) return std::nullopt;
-  std::optional<PendingChallenge> out(std::move(it->second));
-  EraseLocked(key);
-  return out;
+  // Unlink the id from its IMPI's queue before the challenge (and its IMPI) is moved out:
+  // a stale id left in the queue would count against max_per_impi and could evict a live
+  // challenge of the same subscriber.
+  EraseFromImpiQueueLocked(it->second.av.impi, key);
+  auto node = by_id_.extract(it);
+  return std::move(node.mapped());
 }
 
 size_t PendingChallenges::SweepIssuedBefore(std::chrono::steady_clock::time_point cutoff) {

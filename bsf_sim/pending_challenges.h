@@ -48,6 +48,7 @@ class PendingChallenges {
 
  private:
   void EraseLocked(const std::string& id);
+  void EraseFromImpiQueueLocked(const std::string& impi, const std::string& id);
 
   const size_t max_total_;
   const size_t max_per_impi_;
