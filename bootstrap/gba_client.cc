@@ -51,9 +51,11 @@ absl::StatusOr<AkaOutcome> RunAka(Usim& usim, GbaMode mode, ByteView rand, ByteV
   return outcome;
 }
 
-std::string RandomCnonce() {
+absl::StatusOr<std::string> RandomCnonce() {
   uint8_t bytes[16];
-  RAND_bytes(bytes, sizeof(bytes));
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return absl::InternalError("OpenSSL's random generator failed; cannot make a cnonce");
+  }
   return HexEncode(bytes);
 }
 
@@ -175,6 +177,8 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
       return aka.status();
     }
 
+    absl::StatusOr<std::string> cnonce = RandomCnonce();
+    if (!cnonce.ok()) return cnonce.status();
     DigestAuthorization answer{.username = *impi,
                                .realm = challenge->realm,
                                .nonce = challenge->nonce,
@@ -183,7 +187,7 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
                                .algorithm = kAkaV1Md5,
                                .qop = kQopAuthInt,
                                .nc = kNonceCount,
-                               .cnonce = RandomCnonce(),
+                               .cnonce = *cnonce,
                                .opaque = challenge->opaque,
                                .auts = {}};
     if (aka->sync_failure) {

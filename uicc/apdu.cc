@@ -106,6 +106,24 @@ absl::StatusOr<CommandApdu> CommandApdu::Parse(ByteView raw) {
 
 ResponseApdu::~ResponseApdu() { Cleanse(std::span<uint8_t>(data)); }
 
+ResponseApdu& ResponseApdu::operator=(ResponseApdu&& other) noexcept {
+  if (this != &other) {
+    Cleanse(std::span<uint8_t>(data));
+    data = std::move(other.data);
+    sw = other.sw;
+  }
+  return *this;
+}
+
+ResponseApdu& ResponseApdu::operator=(const ResponseApdu& other) {
+  if (this != &other) {
+    Cleanse(std::span<uint8_t>(data));
+    data = other.data;
+    sw = other.sw;
+  }
+  return *this;
+}
+
 absl::StatusOr<ResponseApdu> ResponseApdu::Parse(ByteView raw) {
   if (raw.size() < 2) {
     return absl::DataLossError(absl::StrCat("malformed response APDU: ", raw.size(),

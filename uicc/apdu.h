@@ -46,9 +46,10 @@ struct ResponseApdu {
   ResponseApdu() = default;
   ResponseApdu(Bytes d, uint16_t status) : data(std::move(d)), sw(status) {}
   ResponseApdu(ResponseApdu&&) = default;
-  ResponseApdu& operator=(ResponseApdu&&) = default;
   ResponseApdu(const ResponseApdu&) = default;
-  ResponseApdu& operator=(const ResponseApdu&) = default;
+  // Assignments wipe the data they replace (it may hold keys).
+  ResponseApdu& operator=(ResponseApdu&& other) noexcept;
+  ResponseApdu& operator=(const ResponseApdu& other);
   // Response data may carry keys (AUTHENTICATE): wipe it when done.
   ~ResponseApdu();
 

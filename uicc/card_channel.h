@@ -31,6 +31,10 @@ class CardChannel {
  protected:
   // One raw exchange: serialised command in, serialised response out.
   virtual absl::StatusOr<Bytes> TransmitRaw(ByteView command) = 0;
+
+ private:
+  // Encode, TransmitRaw, parse; both transport buffers are wiped.
+  absl::StatusOr<ResponseApdu> Exchange(const CommandApdu& command);
 };
 
 // RAII exclusive transaction. Check status() after construction.
