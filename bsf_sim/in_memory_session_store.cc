@@ -20,21 +20,42 @@ BsfSession BsfSession::Clone() const {
   return copy;
 }
 
+void InMemorySessionStore::EraseLocked(std::unordered_map<std::string, BsfSession>::iterator it) {
+  auto list = btids_by_impi_.find(it->second.impi);
+  if (list != btids_by_impi_.end()) {
+    std::erase(list->second, it->first);
+    if (list->second.empty()) btids_by_impi_.erase(list);
+  }
+  sessions_.erase(it);
+}
+
 absl::Status InMemorySessionStore::Insert(BsfSession session) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (sessions_.count(session.btid) != 0) return absl::AlreadyExistsError("B-TID already in use");
+  // One subscriber may not crowd out the others: past its share, its oldest session goes.
+  if (auto list = btids_by_impi_.find(session.impi); list != btids_by_impi_.end()) {
+    while (list->second.size() >= max_sessions_per_impi_ && !list->second.empty()) {
+      const std::string oldest = list->second.front();
+      list->second.pop_front();
+      sessions_.erase(oldest);
+    }
+  }
   if (sessions_.size() >= max_sessions_) {
     // Make room from expired sessions before refusing.
     const auto now = std::chrono::steady_clock::now();
-    std::erase_if(sessions_, [now](const auto& entry) { return entry.second.deadline <= now; });
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto next = std::next(it);
+      if (it->second.deadline <= now) EraseLocked(it);
+      it = next;
+    }
     if (sessions_.size() >= max_sessions_) {
       return absl::ResourceExhaustedError(
           absl::StrCat("the BSF holds ", sessions_.size(), " bootstrapping sessions, its maximum"));
     }
   }
+  btids_by_impi_[session.impi].push_back(session.btid);
   std::string btid = session.btid;
-  if (!sessions_.try_emplace(std::move(btid), std::move(session)).second) {
-    return absl::AlreadyExistsError("B-TID already in use");
-  }
+  sessions_.try_emplace(std::move(btid), std::move(session));
   return absl::OkStatus();
 }
 
@@ -50,8 +71,16 @@ absl::StatusOr<BsfSession> InMemorySessionStore::Lookup(std::string_view btid) c
 size_t InMemorySessionStore::SweepExpired(std::chrono::steady_clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
   // Erasing destroys the BsfSession, whose SecretBytes wipes Ks.
-  return std::erase_if(sessions_,
-                       [now](const auto& entry) { return entry.second.deadline <= now; });
+  size_t swept = 0;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    auto next = std::next(it);
+    if (it->second.deadline <= now) {
+      EraseLocked(it);
+      ++swept;
+    }
+    it = next;
+  }
+  return swept;
 }
 
 size_t InMemorySessionStore::Size() const {

@@ -6,6 +6,7 @@
 #define GBABRIDGE_BSF_SIM_IN_MEMORY_SESSION_STORE_H_
 
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -17,7 +18,11 @@ namespace gbabridge::bsf {
 class InMemorySessionStore final : public SessionStore {
  public:
   // `max_sessions` bounds memory against a flood of bootstraps (oneM2M SER-001).
-  explicit InMemorySessionStore(size_t max_sessions = 100000) : max_sessions_(max_sessions) {}
+  // `max_sessions_per_impi` keeps one subscriber from filling the table: a new bootstrap
+  // beyond it replaces (and wipes) that subscriber's oldest session, as a new bootstrap
+  // supersedes the old Ks on the UE side anyway (TS 33.220 §4.5.2).
+  explicit InMemorySessionStore(size_t max_sessions = 100000, size_t max_sessions_per_impi = 4)
+      : max_sessions_(max_sessions), max_sessions_per_impi_(max_sessions_per_impi) {}
 
   absl::Status Insert(BsfSession session) override;
   absl::StatusOr<BsfSession> Lookup(std::string_view btid) const override;
@@ -28,9 +33,14 @@ class InMemorySessionStore final : public SessionStore {
   size_t SweepExpired(std::chrono::steady_clock::time_point now);
 
  private:
+  // Erases one session (its SecretBytes wipes Ks) and unlinks it from its IMPI's list.
+  void EraseLocked(std::unordered_map<std::string, BsfSession>::iterator it);
+
   const size_t max_sessions_;
+  const size_t max_sessions_per_impi_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, BsfSession> sessions_;
+  std::unordered_map<std::string, std::deque<std::string>> btids_by_impi_;  // oldest first
 };
 
 }  // namespace gbabridge::bsf

@@ -14,10 +14,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-BsfSession MakeSession(std::string btid, Clock::duration remaining) {
+BsfSession MakeSession(std::string btid, Clock::duration remaining,
+                       std::string impi = "alice@ims.example.org") {
   BsfSession s;
   s.btid = std::move(btid);
-  s.impi = "alice@ims.example.org";
+  s.impi = std::move(impi);
   s.rand = Bytes(16, 0x11);
   s.ks = SecretBytes(32);
   s.ks.data()[0] = 0x42;
@@ -59,11 +60,30 @@ TEST(SessionStoreTest, ExpiredSessionsAreInvisibleAndSwept) {
 
 TEST(SessionStoreTest, FullStoreRefusesButReclaimsExpired) {
   InMemorySessionStore store(/*max_sessions=*/2);
-  ASSERT_TRUE(store.Insert(MakeSession("1@bsf", std::chrono::hours(1))).ok());
-  ASSERT_TRUE(store.Insert(MakeSession("2@bsf", -std::chrono::seconds(1))).ok());
-  ASSERT_TRUE(store.Insert(MakeSession("3@bsf", std::chrono::hours(1))).ok());  // reclaims 2
-  EXPECT_EQ(store.Insert(MakeSession("4@bsf", std::chrono::hours(1))).code(),
+  ASSERT_TRUE(store.Insert(MakeSession("1@bsf", std::chrono::hours(1), "a")).ok());
+  ASSERT_TRUE(store.Insert(MakeSession("2@bsf", -std::chrono::seconds(1), "b")).ok());
+  ASSERT_TRUE(store.Insert(MakeSession("3@bsf", std::chrono::hours(1), "c")).ok());  // reclaims 2
+  EXPECT_EQ(store.Insert(MakeSession("4@bsf", std::chrono::hours(1), "d")).code(),
             absl::StatusCode::kResourceExhausted);
+}
+
+TEST(SessionStoreTest, OneSubscriberCannotFillTheStore) {
+  InMemorySessionStore store(/*max_sessions=*/10, /*max_sessions_per_impi=*/2);
+  ASSERT_TRUE(store.Insert(MakeSession("bob@bsf", std::chrono::hours(1), "bob")).ok());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(
+        store.Insert(MakeSession(absl::StrCat(i, "@bsf"), std::chrono::hours(1), "mallory")).ok());
+  }
+  // Mallory keeps her two newest sessions; older ones were replaced (and their Ks wiped).
+  EXPECT_EQ(store.Size(), 3u);
+  EXPECT_TRUE(store.Lookup("49@bsf").ok());
+  EXPECT_TRUE(store.Lookup("48@bsf").ok());
+  EXPECT_EQ(store.Lookup("47@bsf").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store.Lookup("bob@bsf").ok());
+  // Sweeping keeps the per-subscriber index right.
+  EXPECT_EQ(store.SweepExpired(Clock::now() + std::chrono::hours(2)), 3u);
+  ASSERT_TRUE(store.Insert(MakeSession("new@bsf", std::chrono::hours(1), "mallory")).ok());
+  EXPECT_EQ(store.Size(), 1u);
 }
 
 TEST(SessionStoreTest, ConcurrentInsertLookupSweep) {
@@ -76,7 +96,8 @@ TEST(SessionStoreTest, ConcurrentInsertLookupSweep) {
       for (int i = 0; i < 2000; ++i) {
         // Half of them already expired, for the sweeper.
         const auto remaining = i % 2 == 0 ? std::chrono::hours(1) : -std::chrono::hours(1);
-        ASSERT_TRUE(store.Insert(MakeSession(absl::StrCat(w, "-", i, "@bsf"), remaining)).ok());
+        const std::string btid = absl::StrCat(w, "-", i, "@bsf");
+        ASSERT_TRUE(store.Insert(MakeSession(btid, remaining, btid)).ok());
       }
     });
   }
