@@ -4,12 +4,22 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "uicc/secure_memory.h"
 
 namespace gbabridge {
 
-SecretBytes::SecretBytes(size_t size) : data_(new uint8_t[size]()), size_(size) {}
+SecretBytes::SecretBytes(size_t size) {
+  if (size == 0) return;  // empty secrets own no memory
+  // SecureAllocate hands out zeroed memory, so the bytes are zero-initialised as before.
+  data_ = static_cast<uint8_t*>(SecureAllocate(size));
+  // Same failure contract as the new[] this replaces.
+  if (data_ == nullptr) throw std::bad_alloc();
+  size_ = size;
+}
 
 SecretBytes SecretBytes::CopyFrom(ByteView bytes) {
   SecretBytes out(bytes.size());
@@ -28,16 +38,13 @@ absl::StatusOr<SecretBytes> SecretBytes::FromHex(std::string_view hex) {
 }
 
 SecretBytes::SecretBytes(SecretBytes&& other) noexcept
-    : data_(std::move(other.data_)), size_(other.size_) {
-  other.size_ = 0;
-}
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
 
 SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
   if (this != &other) {
     Clear();
-    data_ = std::move(other.data_);
-    size_ = other.size_;
-    other.size_ = 0;
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
   }
   return *this;
 }
@@ -45,8 +52,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
 SecretBytes::~SecretBytes() { Clear(); }
 
 void SecretBytes::Clear() {
-  if (data_ != nullptr) OPENSSL_cleanse(data_.get(), size_);
-  data_.reset();
+  // SecureFree wipes before releasing.
+  SecureFree(data_, size_);
+  data_ = nullptr;
   size_ = 0;
 }
 

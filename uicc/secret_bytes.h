@@ -1,6 +1,7 @@
 // SecretBytes: the one type for key material (K, OPc, CK, IK, Ks, Ks_NAF, RES, ...).
 //
-// - The buffer is cleansed (OPENSSL_cleanse) when freed or overwritten.
+// - The buffer comes from SecureAllocate (locked, non-dumpable memory; see secure_memory.h)
+//   and is cleansed (OPENSSL_cleanse) when freed or overwritten.
 // - Move-only: a copy must be asked for by name (Clone()).
 // - No stream operator and no implicit conversion to string, so it cannot be printed by
 //   accident. Debug output shows only the length.
@@ -36,12 +37,12 @@ class SecretBytes {
 
   SecretBytes Clone() const { return CopyFrom(view()); }
 
-  uint8_t* data() { return data_.get(); }
-  const uint8_t* data() const { return data_.get(); }
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  std::span<uint8_t> span() { return {data_.get(), size_}; }
-  ByteView view() const { return {data_.get(), size_}; }
+  std::span<uint8_t> span() { return {data_, size_}; }
+  ByteView view() const { return {data_, size_}; }
 
   // Wipes and releases the buffer.
   void Clear();
@@ -51,7 +52,9 @@ class SecretBytes {
   std::string RevealHex() const;
 
  private:
-  std::unique_ptr<uint8_t[]> data_;
+  // Owned; from SecureAllocate(size_), nullptr when empty. A raw pointer because the
+  // release needs the size (SecureFree), which a unique_ptr deleter would have to duplicate.
+  uint8_t* data_ = nullptr;
   size_t size_ = 0;
 };
 
