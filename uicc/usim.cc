@@ -41,6 +41,42 @@ absl::StatusOr<ByteView> ReadLv(ByteView data, size_t* pos, absl::string_view na
   return value;
 }
 
+// The AUTHENTICATE data for RAND and AUTN: L RAND L AUTN after an optional mode tag
+// (TS 31.102 §7.1.2.1 3G context; §7.1.2.4 GBA bootstrapping mode with tag DD).
+Bytes RandAutnData(std::optional<uint8_t> mode_tag, ByteView rand, ByteView autn) {
+  Bytes data;
+  if (mode_tag.has_value()) data.push_back(*mode_tag);
+  data.push_back(static_cast<uint8_t>(rand.size()));
+  data.insert(data.end(), rand.begin(), rand.end());
+  data.push_back(static_cast<uint8_t>(autn.size()));
+  data.insert(data.end(), autn.begin(), autn.end());
+  return data;
+}
+
+// Reads the start of an AUTHENTICATE answer (TS 31.102 §7.1.2.1): DC L AUTS is a
+// synchronisation failure (returns true and fills *auts); DB starts a success whose fields
+// follow at *pos (returns false). Anything else is malformed.
+absl::StatusOr<bool> ReadAuthOutcome(ByteView d, size_t* pos, Bytes* auts) {
+  if (d.empty()) return Malformed("AUTHENTICATE returned no data");
+  *pos = 1;
+  if (d[0] == kAuthSyncFailureTag) {
+    absl::StatusOr<ByteView> value = ReadLv(d, pos, "AUTS");
+    if (!value.ok()) return value.status();
+    if (value->size() != kAutsSize) return Malformed("AUTS is not 14 bytes");
+    auts->assign(value->begin(), value->end());
+    return true;
+  }
+  if (d[0] != kAuthSuccessTag) return Malformed("AUTHENTICATE response tag is not DB or DC");
+  return false;
+}
+
+absl::StatusOr<SecretBytes> ReadRes(ByteView d, size_t* pos) {
+  absl::StatusOr<ByteView> res = ReadLv(d, pos, "RES");
+  if (!res.ok()) return res.status();
+  if (res->size() < 4 || res->size() > 16) return Malformed("RES is not 4 to 16 bytes");
+  return SecretBytes::CopyFrom(*res);
+}
+
 CommandApdu Select(uint8_t p1, Bytes data) {
   return CommandApdu{.cla = kClaIso,
                      .ins = kInsSelect,
@@ -421,35 +457,25 @@ absl::StatusOr<Auth3gResult> Usim::Authenticate3g(ByteView rand, ByteView autn) 
   }
   Auth3gResult result;
   absl::Status s = InSession([&]() -> absl::Status {
-    Bytes data = {kRandSize};
-    data.insert(data.end(), rand.begin(), rand.end());
-    data.push_back(kAutnSize);
-    data.insert(data.end(), autn.begin(), autn.end());
-    absl::StatusOr<ResponseApdu> r = Authenticate(kAuthContext3g, std::move(data));
+    absl::StatusOr<ResponseApdu> r =
+        Authenticate(kAuthContext3g, RandAutnData(std::nullopt, rand, autn));
     if (!r.ok()) return r.status();
     // TS 31.102 §7.1.2.1: DB L RES L CK L IK [L Kc], or DC L AUTS.
     const ByteView d = r->data;
-    if (d.empty()) return Malformed("AUTHENTICATE returned no data");
-    size_t pos = 1;
-    if (d[0] == kAuthSyncFailureTag) {
-      absl::StatusOr<ByteView> auts = ReadLv(d, &pos, "AUTS");
-      if (!auts.ok()) return auts.status();
-      if (auts->size() != kAutsSize) return Malformed("AUTS is not 14 bytes");
-      result.sync_failure = true;
-      result.auts.assign(auts->begin(), auts->end());
-      return absl::OkStatus();
-    }
-    if (d[0] != kAuthSuccessTag) return Malformed("AUTHENTICATE response tag is not DB or DC");
-    absl::StatusOr<ByteView> res = ReadLv(d, &pos, "RES");
+    size_t pos = 0;
+    absl::StatusOr<bool> sync_failure = ReadAuthOutcome(d, &pos, &result.auts);
+    if (!sync_failure.ok()) return sync_failure.status();
+    result.sync_failure = *sync_failure;
+    if (result.sync_failure) return absl::OkStatus();
+    absl::StatusOr<SecretBytes> res = ReadRes(d, &pos);
     if (!res.ok()) return res.status();
-    if (res->size() < 4 || res->size() > 16) return Malformed("RES is not 4 to 16 bytes");
     absl::StatusOr<ByteView> ck = ReadLv(d, &pos, "CK");
     if (!ck.ok()) return ck.status();
     absl::StatusOr<ByteView> ik = ReadLv(d, &pos, "IK");
     if (!ik.ok()) return ik.status();
     if (ck->size() != kCkSize || ik->size() != kIkSize)
       return Malformed("CK or IK is not 16 bytes");
-    result.res = SecretBytes::CopyFrom(*res);
+    result.res = std::move(*res);
     result.ck = SecretBytes::CopyFrom(*ck);
     result.ik = SecretBytes::CopyFrom(*ik);
     if (pos < d.size()) {  // Kc is present when service n°27 (GSM access) is available
@@ -470,29 +496,18 @@ absl::StatusOr<GbaBootstrapResult> Usim::AuthenticateGbaBootstrap(ByteView rand,
   }
   GbaBootstrapResult result;
   absl::Status s = InSession([&]() -> absl::Status {
-    // TS 31.102 §7.1.2.4, bootstrapping mode: DD L RAND L AUTN.
-    Bytes data = {kGbaBootstrapTag, kRandSize};
-    data.insert(data.end(), rand.begin(), rand.end());
-    data.push_back(kAutnSize);
-    data.insert(data.end(), autn.begin(), autn.end());
-    absl::StatusOr<ResponseApdu> r = Authenticate(kAuthContextGba, std::move(data));
+    // TS 31.102 §7.1.2.4, bootstrapping mode: DD L RAND L AUTN -> DB L RES or DC L AUTS.
+    absl::StatusOr<ResponseApdu> r =
+        Authenticate(kAuthContextGba, RandAutnData(kGbaBootstrapTag, rand, autn));
     if (!r.ok()) return r.status();
-    const ByteView d = r->data;
-    if (d.empty()) return Malformed("GBA AUTHENTICATE returned no data");
-    size_t pos = 1;
-    if (d[0] == kAuthSyncFailureTag) {
-      absl::StatusOr<ByteView> auts = ReadLv(d, &pos, "AUTS");
-      if (!auts.ok()) return auts.status();
-      if (auts->size() != kAutsSize) return Malformed("AUTS is not 14 bytes");
-      result.sync_failure = true;
-      result.auts.assign(auts->begin(), auts->end());
-      return absl::OkStatus();
-    }
-    if (d[0] != kAuthSuccessTag) return Malformed("GBA response tag is not DB or DC");
-    absl::StatusOr<ByteView> res = ReadLv(d, &pos, "RES");
+    size_t pos = 0;
+    absl::StatusOr<bool> sync_failure = ReadAuthOutcome(r->data, &pos, &result.auts);
+    if (!sync_failure.ok()) return sync_failure.status();
+    result.sync_failure = *sync_failure;
+    if (result.sync_failure) return absl::OkStatus();
+    absl::StatusOr<SecretBytes> res = ReadRes(r->data, &pos);
     if (!res.ok()) return res.status();
-    if (res->size() < 4 || res->size() > 16) return Malformed("RES is not 4 to 16 bytes");
-    result.res = SecretBytes::CopyFrom(*res);
+    result.res = std::move(*res);
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
