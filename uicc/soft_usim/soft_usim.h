@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,6 +56,15 @@ class SoftUsim : public ApduHandler {
 
   Bytes Reset() override;
   Bytes Process(ByteView command_apdu) override;
+
+  // Told about every command received, before it is processed, with its header only:
+  // CLA INS P1 P2 (fewer bytes for a command shorter than that), never the data field or
+  // Le, which can hold a PIN or RAND/AUTN. For AUTHENTICATE, Lc and the first data byte
+  // follow: in the GBA context that byte is the mode tag (TS 31.102 §7.1.2.4). For counting card
+  // commands (soft-usim
+  // --apdu-log, apdu_log.h). Called on the thread that calls Process(). Null: nothing.
+  using CommandObserver = std::function<void(ByteView header)>;
+  void set_command_observer(CommandObserver observer) { command_observer_ = std::move(observer); }
 
   // The ATR Reset() returns.
   Bytes Atr() const;
@@ -108,6 +118,7 @@ class SoftUsim : public ApduHandler {
   Milenage milenage_;
   std::unique_ptr<FileSystem> files_;
   Options options_;
+  CommandObserver command_observer_;
 
   // Volatile (lost on reset).
   Selection selection_;

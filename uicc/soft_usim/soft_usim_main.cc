@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "uicc/identifiers.h"
+#include "uicc/soft_usim/apdu_log.h"
 #include "uicc/soft_usim/card_profile.h"
 #include "uicc/soft_usim/soft_usim.h"
 #include "uicc/soft_usim/vpcd_link.h"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   std::string vpcd;
   std::string state_path;
   bool t0 = false;
+  std::string apdu_log_path;
   app.add_option("--profile", profile_path,
                  "TOML card profile (imsi, iccid, k, op|opc, amf, pin, pin_enabled, pin_tries, "
                  "mnc_length, gba_u, impi, ind_bits, sqn_delta)")
@@ -65,6 +67,11 @@ int main(int argc, char** argv) {
   app.add_flag("--t0", t0,
                "present a T=0-only ATR and use the T=0 response procedures (61xx/6Cxx); "
                "default is T=1");
+  app.add_option("--apdu-log", apdu_log_path,
+                 "append one line per command APDU received to FILE: the header (CLA INS P1 "
+                 "P2) in hex and the command name, e.g. \"00880081 AUTHENTICATE\"; never the "
+                 "data field (it can hold a PIN or RAND/AUTN). For counting card commands "
+                 "in tests");
   CLI11_PARSE(app, argc, argv);
 
   absl::StatusOr<gbabridge::VpcdEndpoint> endpoint = gbabridge::ParseVpcdEndpoint(vpcd);
@@ -85,10 +92,32 @@ int main(int argc, char** argv) {
   gbabridge::SoftUsim::Options options;
   options.t0 = t0;
   options.log = LogLine;
+  // Opened before the card is made, so that it outlives the card (and a bad path fails
+  // before anything else).
+  std::unique_ptr<gbabridge::ApduLogFile> apdu_log;
+  if (!apdu_log_path.empty()) {
+    absl::StatusOr<std::unique_ptr<gbabridge::ApduLogFile>> opened =
+        gbabridge::ApduLogFile::Open(apdu_log_path);
+    if (!opened.ok()) return Fail(opened.status().message());
+    apdu_log = *std::move(opened);
+  }
   absl::StatusOr<std::unique_ptr<gbabridge::SoftUsim>> card =
       gbabridge::SoftUsim::Create(*std::move(profile), state_path, std::move(options));
   if (!card.ok()) return Fail(card.status().message());
   LogLine(absl::StrCat("card ready: ", card_summary, "; state ", state_path));
+  if (apdu_log != nullptr) {
+    // Called on the thread that runs the link (the only one touching the card).
+    (*card)->set_command_observer(
+        [log = apdu_log.get(), reported = false](gbabridge::ByteView header) mutable {
+          absl::Status written = log->Append(header);
+          if (!written.ok() && !reported) {  // once: a full disk must not flood stderr
+            reported = true;
+            const absl::string_view message = written.message();
+            LogLine(std::string_view(message.data(), message.size()));
+          }
+        });
+    LogLine(absl::StrCat("APDU log: ", apdu_log->path()));
+  }
 
   gbabridge::VpcdLink link(**card, {.endpoint = *endpoint,
                                     .reconnect_interval = std::chrono::milliseconds(500),
