@@ -6,13 +6,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "bootstrap/gba_keys.h"
+#include "uicc/card_error.h"
 
 namespace gbabridge::daemon {
 namespace {
 
-// How many times one request may find the session gone under it (invalidated, expired or
-// replaced by a forced bootstrap) before it gives up rather than loop.
-constexpr int kMaxRounds = 3;
+// How many times one request may find the session gone under it (invalidated, expired,
+// replaced by a forced bootstrap, or bootstrapped in the other mode by a concurrent caller)
+// before it gives up rather than loop.
+constexpr int kMaxRounds = 4;
 
 class SystemClock : public Clock {
  public:
@@ -42,22 +44,31 @@ SessionManager::~SessionManager() {
   WipeLocked();
 }
 
-absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bootstrap) {
+absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bootstrap,
+                                                 std::optional<GbaMode> mode) {
   const Bytes encoded = naf.Encode();
   std::string cache_key(encoded.begin(), encoded.end());
+  // A hit costs no APDU and no HMAC (flow 3 step 2).
+  auto cached = [this, &cache_key]() -> std::optional<NafKey> {
+    auto it = naf_keys_.find(cache_key);
+    if (it == naf_keys_.end()) return std::nullopt;
+    NafKey key = it->second.Clone();
+    key.cache_hit = true;
+    return key;
+  };
 
+  EventFlush flush(*this);
   std::unique_lock<std::mutex> lock(mu_);
   bool need_bootstrap = force_bootstrap;
   for (int round = 0; round < kMaxRounds; ++round) {
-    if (need_bootstrap || !HasLiveSessionLocked()) {
-      absl::Status bootstrapped = BootstrapOnceLocked(lock);
+    if (need_bootstrap || !HasUsableSessionLocked(mode)) {
+      absl::Status bootstrapped = BootstrapOnceLocked(lock, mode);
       if (!bootstrapped.ok()) return bootstrapped;
       need_bootstrap = false;
       continue;  // re-check: the session may already be gone again
     }
 
-    // Flow 3 step 2: a hit costs no APDU and no HMAC.
-    if (auto it = naf_keys_.find(cache_key); it != naf_keys_.end()) return it->second.Clone();
+    if (std::optional<NafKey> hit = cached()) return *std::move(hit);
 
     const BootstrapSession& s = session_->session;
     if (s.mode == GbaMode::kGbaMe) {
@@ -66,7 +77,7 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
       absl::StatusOr<SecretBytes> key = DeriveKsNaf(s.ks, s.rand, s.impi, naf);
       if (!key.ok()) return key.status();
       return CacheLocked(std::move(cache_key),
-                         NafKey{std::move(*key), s.btid, s.expiry, s.mode, s.impi, naf});
+                         NafKey{std::move(*key), s.btid, s.expiry, s.mode, s.impi, naf, false});
     }
 
     // GBA_U (TS 33.220 §5.3.2): Ks_ext_NAF comes from the card, which holds the Ks of the
@@ -78,8 +89,8 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
     std::unique_lock<std::mutex> card(card_mu_);
     lock.lock();
     if (!HasLiveSessionLocked() || session_->generation != generation) continue;
-    if (auto it = naf_keys_.find(cache_key); it != naf_keys_.end()) return it->second.Clone();
-    NafKey result{SecretBytes(), s.btid, s.expiry, s.mode, s.impi, naf};
+    if (std::optional<NafKey> hit = cached()) return *std::move(hit);
+    NafKey result{SecretBytes(), s.btid, s.expiry, s.mode, s.impi, naf, false};
     lock.unlock();  // no state lock during card I/O: cache hits stay fast
 
     absl::Status derived = [&]() -> absl::Status {
@@ -105,12 +116,13 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
       "try again");
 }
 
-absl::StatusOr<SessionSummary> SessionManager::Bootstrap(bool force) {
+absl::StatusOr<SessionSummary> SessionManager::Bootstrap(bool force, std::optional<GbaMode> mode) {
+  EventFlush flush(*this);
   std::unique_lock<std::mutex> lock(mu_);
   bool need_bootstrap = force;
   for (int round = 0; round < kMaxRounds; ++round) {
-    if (!need_bootstrap && HasLiveSessionLocked()) return SummaryLocked();
-    absl::Status bootstrapped = BootstrapOnceLocked(lock);
+    if (!need_bootstrap && HasUsableSessionLocked(mode)) return SummaryLocked();
+    absl::Status bootstrapped = BootstrapOnceLocked(lock, mode);
     if (!bootstrapped.ok()) return bootstrapped;
     need_bootstrap = false;
   }
@@ -122,19 +134,23 @@ void SessionManager::InvalidateSession(std::string_view reason) {
   std::lock_guard<std::mutex> lock(mu_);
   ++invalidations_;
   last_invalidation_ = std::string(reason);
+  expired_session_.reset();
   WipeLocked();
 }
 
 bool SessionManager::WipeIfExpired() {
+  EventFlush flush(*this);
   std::lock_guard<std::mutex> lock(mu_);
   const bool had_session = session_.has_value();
   return had_session && !HasLiveSessionLocked();
 }
 
 SessionManagerStatus SessionManager::Status() {
+  EventFlush flush(*this);
   std::lock_guard<std::mutex> lock(mu_);
   SessionManagerStatus status;
   if (HasLiveSessionLocked()) status.session = SummaryLocked();
+  status.expired_session = expired_session_;
   status.cached_naf_keys = naf_keys_.size();
   status.bootstrap_in_flight = flight_ != nullptr;
   status.bootstrap_waiters = waiters_;
@@ -155,21 +171,74 @@ bool SessionManager::HasLiveSessionLocked() {
   if (!session_.has_value()) return false;
   if (clock_.MonotonicNow() < session_->refresh_deadline) return true;
   // Keys are wiped on expiry (issue 4), not merely ignored.
+  expired_session_ = SummaryLocked();
   WipeLocked();
+  QueueEventLocked({.type = DaemonEventType::kSessionExpired,
+                    .time = clock_.UtcNow(),
+                    .reader = "",
+                    .btid = "",
+                    .expiry = expired_session_->expiry,
+                    .mode = expired_session_->mode,
+                    .error = absl::OkStatus()});
   return false;
 }
 
-absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& lock) {
+bool SessionManager::HasUsableSessionLocked(std::optional<GbaMode> mode) {
+  if (!HasLiveSessionLocked()) return false;
+  return !mode.has_value() || session_->session.mode == *mode;
+}
+
+absl::StatusOr<BootstrapSession> SessionManager::RunBootstrap(std::optional<GbaMode> mode) {
+  absl::StatusOr<Usim*> usim = usim_();
+  if (!usim.ok()) return usim.status();
+  GbaClientOptions client_options = options_.client;
+  if (mode == GbaMode::kGbaMe) client_options.force_gba_me = true;
+  if (mode == GbaMode::kGbaU) {
+    if (options_.client.force_gba_me) {
+      return CardError(CardErrorReason::kGbaNotSupported,
+                       "GBA_U was requested but this daemon is configured for GBA_ME only");
+    }
+    // Checked before the Ub exchange so that a GBA_U request on a GBA_ME card costs no
+    // bootstrap (no SQN) and leaves the current session alone. TS 33.220 §5.3.1: GBA_U
+    // needs a GBA-aware UICC, i.e. EF_UST service n°68 (TS 31.102 §4.2.8).
+    absl::StatusOr<bool> capable = (*usim)->IsGbaCapable();
+    if (!capable.ok()) return capable.status();
+    if (!*capable) {
+      return CardError(CardErrorReason::kGbaNotSupported,
+                       "GBA_U was requested but the card is not GBA-aware (EF_UST service "
+                       "n°68 is not set, TS 31.102 §4.2.8); ask for GBA_ME or no preference");
+    }
+  }
+  GbaClient client(**usim, client_options);
+  absl::StatusOr<BootstrapSession> session = client.Bootstrap();
+  if (session.ok() && mode.has_value() && session->mode != *mode) {
+    // Cannot happen with the checks above, unless the card changed its mind; never hand out
+    // a session in a mode the caller refused.
+    session->ks.Clear();
+    return CardError(CardErrorReason::kGbaNotSupported,
+                     absl::StrCat("the bootstrap ran in ", std::string(GbaModeName(session->mode)),
+                                  " instead of the requested ", std::string(GbaModeName(*mode))));
+  }
+  return session;
+}
+
+absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& lock,
+                                                 std::optional<GbaMode> mode) {
   if (flight_ != nullptr) {
     // Single-flight: share the running bootstrap's outcome, success or error.
     std::shared_ptr<Flight> flight = flight_;
     ++waiters_;
     flight_done_.wait(lock, [&flight] { return flight->done; });
     --waiters_;
+    // A bootstrap for another preference may fail where ours would not (GBA_U on a GBA_ME
+    // card), or succeed in a mode we cannot use: the caller looks at the session again and
+    // runs its own bootstrap if needed.
+    if (flight->mode != mode) return absl::OkStatus();
     return flight->status;
   }
 
   auto flight = std::make_shared<Flight>();
+  flight->mode = mode;
   flight_ = flight;
   ++bootstrap_attempts_;
   const uint64_t invalidations = invalidations_;
@@ -178,23 +247,27 @@ absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& l
   // Lock order: card, then state. The session is stored before the card is released, so a
   // GBA_U derivation can never pair the card's new Ks with the previous B-TID.
   std::unique_lock<std::mutex> card(card_mu_);
-  absl::StatusOr<BootstrapSession> result = [&]() -> absl::StatusOr<BootstrapSession> {
-    absl::StatusOr<Usim*> usim = usim_();
-    if (!usim.ok()) return usim.status();
-    GbaClient client(**usim, options_.client);
-    return client.Bootstrap();
-  }();
+  absl::StatusOr<BootstrapSession> result = RunBootstrap(mode);
   lock.lock();
 
   absl::Status status = result.status();
   if (result.ok() && invalidations != invalidations_) {
     // The card may have been removed or swapped while we ran: this session may not be the
-    // current card's.
+    // current card's. CARD_REMOVED on the wire: retryable once a card is back.
     result->ks.Clear();
-    status = absl::UnavailableError(absl::StrCat(
-        "the GBA session was invalidated during the bootstrap (", last_invalidation_, ")"));
+    status = CardError(CardErrorReason::kCardRemoved,
+                       absl::StrCat("the GBA session was invalidated during the bootstrap (",
+                                    last_invalidation_, ")"));
   } else if (result.ok()) {
     StoreSessionLocked(*std::move(result));
+    const BootstrapSession& s = session_->session;
+    QueueEventLocked({.type = DaemonEventType::kBootstrapped,
+                      .time = clock_.UtcNow(),
+                      .reader = "",
+                      .btid = s.btid,
+                      .expiry = s.expiry,
+                      .mode = s.mode,
+                      .error = absl::OkStatus()});
   } else if (session_.has_value() && session_->session.mode == GbaMode::kGbaU) {
     // A failed (forced) re-bootstrap may still have run a bootstrapping-mode AUTHENTICATE,
     // which replaces Ks on the card (TS 31.102 §7.1.2.4): the old GBA_U session could then
@@ -202,6 +275,15 @@ absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& l
     WipeLocked();
   }
   card.unlock();
+  if (!status.ok()) {
+    QueueEventLocked({.type = DaemonEventType::kError,
+                      .time = clock_.UtcNow(),
+                      .reader = "",
+                      .btid = "",
+                      .expiry = absl::InfinitePast(),
+                      .mode = GbaMode::kGbaMe,
+                      .error = status});
+  }
 
   flight->status = status;
   flight->done = true;
@@ -212,6 +294,7 @@ absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& l
 
 void SessionManager::StoreSessionLocked(BootstrapSession session) {
   WipeLocked();
+  expired_session_.reset();
   // The monotonic deadline is fixed now, from the lifetime left by the UTC clock; later
   // wall-clock jumps do not move it.
   const absl::Duration remaining = session.expiry - clock_.UtcNow();
@@ -241,6 +324,21 @@ NafKey SessionManager::CacheLocked(std::string cache_key, NafKey key) {
 SessionSummary SessionManager::SummaryLocked() const {
   const BootstrapSession& s = session_->session;
   return {.btid = s.btid, .expiry = s.expiry, .bootstrapped_at = s.bootstrapped_at, .mode = s.mode};
+}
+
+void SessionManager::QueueEventLocked(DaemonEvent event) {
+  if (options_.on_event) pending_events_.push_back(std::move(event));
+}
+
+void SessionManager::FlushEvents() {
+  if (!options_.on_event) return;
+  std::lock_guard<std::mutex> publishing(publish_mu_);
+  std::vector<DaemonEvent> events;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    events.swap(pending_events_);
+  }
+  for (const DaemonEvent& event : events) options_.on_event(event);
 }
 
 }  // namespace gbabridge::daemon

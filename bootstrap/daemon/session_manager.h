@@ -16,6 +16,15 @@
 //   costs no APDU and no HMAC.
 // - Secrets stay in SecretBytes and are wiped (SecretBytes::Clear) when the session is
 //   replaced, expires or is invalidated. Nothing here logs.
+// - GBA mode preference (gbabridge.v1 gba_mode_preference): a live session in another mode
+//   is replaced by a bootstrap in the preferred one. GBA_ME forces the 3G context; GBA_U needs
+//   a GBA-aware card (EF_UST service n°68, TS 31.102 §4.2.8) and fails with
+//   CardErrorReason::kGbaNotSupported (GBA_U_NOT_SUPPORTED on the wire) before any Ub
+//   exchange when the card is not one.
+// - Events (SessionManagerOptions::on_event): kBootstrapped after each successful bootstrap,
+//   kError after each failed one (once, from the caller that ran it, not per waiter), and
+//   kSessionExpired whenever an expired session is wiped (by WipeIfExpired() or by a request
+//   that found it expired). They are delivered outside every lock of the manager, in order.
 //
 // Card change detection is NOT done here: the caller (the daemon's CardWatcher, watching
 // reader state and the ICCID) calls InvalidateSession() on removal, on a different ICCID,
@@ -34,11 +43,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bootstrap/bootstrap_session.h"
+#include "bootstrap/daemon/event_bus.h"
 #include "bootstrap/gba_client.h"
 #include "bootstrap/naf_id.h"
 #include "uicc/secret_bytes.h"
@@ -67,8 +78,9 @@ struct NafKey {
   GbaMode mode = GbaMode::kGbaMe;
   std::string impi;  // the service decides whether the caller may see it
   NafId naf;
+  bool cache_hit = false;  // served from the NAF-key cache (no APDU, no HMAC); for the audit
 
-  NafKey Clone() const { return {key.Clone(), btid, expiry, mode, impi, naf}; }
+  NafKey Clone() const { return {key.Clone(), btid, expiry, mode, impi, naf, cache_hit}; }
 };
 
 // The public part of a session: what Bootstrap() and GetStatus report. No key material.
@@ -82,6 +94,9 @@ struct SessionSummary {
 struct SessionManagerStatus {
   // Set while a session is usable, i.e. before expiry minus the margin.
   std::optional<SessionSummary> session;
+  // The last session, when it was wiped because it expired and nothing replaced it since
+  // (gbabridge.v1 SESSION_STATE_EXPIRED). Cleared by a new session and by InvalidateSession().
+  std::optional<SessionSummary> expired_session;
   size_t cached_naf_keys = 0;
   bool bootstrap_in_flight = false;
   int bootstrap_waiters = 0;        // callers waiting on the in-flight bootstrap
@@ -101,6 +116,10 @@ struct SessionManagerOptions {
   size_t max_cached_naf_keys = 1024;
   // Null: Clock::System(). Must outlive the manager.
   Clock* clock = nullptr;
+  // Receives kBootstrapped, kError and kSessionExpired events (see the top of this file),
+  // e.g. EventBus::Publish. Called outside the manager's locks, one call at a time; it must
+  // not call back into the manager. May be null.
+  std::function<void(const DaemonEvent&)> on_event;
 };
 
 class SessionManager {
@@ -122,11 +141,16 @@ class SessionManager {
   // derived from the session (bootstrapping once first if needed, shared with concurrent
   // callers); with `force_bootstrap`, from a bootstrap that had not completed when this call
   // began (one already in flight is joined, so concurrent forced calls still share one).
-  // Errors are the GbaClient's and the card's (gba_error.h, card_error.h), unchanged.
-  absl::StatusOr<NafKey> GetNafKey(const NafId& naf, bool force_bootstrap = false);
+  // With `mode`, a live session in the other mode is replaced by a bootstrap in `mode`.
+  // Errors are the GbaClient's and the card's (gba_error.h, card_error.h), unchanged; GBA_U
+  // on a card without GBA support is CardErrorReason::kGbaNotSupported (FAILED_PRECONDITION).
+  absl::StatusOr<NafKey> GetNafKey(const NafId& naf, bool force_bootstrap = false,
+                                   std::optional<GbaMode> mode = std::nullopt);
 
-  // The live session, bootstrapping if there is none (or always, with `force`).
-  absl::StatusOr<SessionSummary> Bootstrap(bool force = false);
+  // The live session, bootstrapping if there is none (or always, with `force`, or when it is
+  // not in `mode`).
+  absl::StatusOr<SessionSummary> Bootstrap(bool force = false,
+                                           std::optional<GbaMode> mode = std::nullopt);
 
   // Wipes the session (Ks) and every cached NAF key. A bootstrap in flight is not stored:
   // its callers get Unavailable, since its result may belong to the card that went away.
@@ -153,21 +177,40 @@ class SessionManager {
   };
   // One bootstrap run; the leader fills it, the waiters read it.
   struct Flight {
+    std::optional<GbaMode> mode;  // the preference it runs with
     bool done = false;
     absl::Status status;
+  };
+  // Delivers the queued events after the caller's locks are released (declared before the
+  // lock in each public method, so that it is destroyed after it).
+  class EventFlush {
+   public:
+    explicit EventFlush(SessionManager& manager) : manager_(manager) {}
+    ~EventFlush() { manager_.FlushEvents(); }
+    EventFlush(const EventFlush&) = delete;
+    EventFlush& operator=(const EventFlush&) = delete;
+
+   private:
+    SessionManager& manager_;
   };
 
   // Live = stored and before its deadline. A session past its deadline is wiped here.
   bool HasLiveSessionLocked();
-  // Runs a bootstrap, or joins the one in flight; stores the session on success.
-  absl::Status BootstrapOnceLocked(std::unique_lock<std::mutex>& lock);
-  // The bootstrap itself: card mutex, no state mutex.
-  absl::StatusOr<BootstrapSession> RunBootstrap();
+  // Live and, with a preference, in that mode.
+  bool HasUsableSessionLocked(std::optional<GbaMode> mode);
+  // Runs a bootstrap, or joins the one in flight; stores the session on success. A flight
+  // with another preference is waited for but its outcome is not ours: then OK is returned
+  // and the caller looks at the session again.
+  absl::Status BootstrapOnceLocked(std::unique_lock<std::mutex>& lock, std::optional<GbaMode> mode);
+  // The bootstrap itself: card mutex held, no state mutex.
+  absl::StatusOr<BootstrapSession> RunBootstrap(std::optional<GbaMode> mode);
   void StoreSessionLocked(BootstrapSession session);
   void WipeLocked();
   // Caches a copy (within the bound) and returns the caller's copy.
   NafKey CacheLocked(std::string cache_key, NafKey key);
   SessionSummary SummaryLocked() const;
+  void QueueEventLocked(DaemonEvent event);
+  void FlushEvents();
 
   UsimProvider usim_;
   const SessionManagerOptions options_;
@@ -188,6 +231,11 @@ class SessionManager {
   uint64_t bootstrap_attempts_ = 0;
   uint64_t bootstraps_ = 0;
   std::string last_invalidation_;
+  std::optional<SessionSummary> expired_session_;
+  std::vector<DaemonEvent> pending_events_;  // guarded by mu_; delivered by FlushEvents()
+  // Serialises deliveries so that events reach on_event in the order they were queued.
+  // Taken without mu_ or card_mu_ held.
+  std::mutex publish_mu_;
 };
 
 }  // namespace gbabridge::daemon

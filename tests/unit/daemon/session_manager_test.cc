@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "../bsf_sim/bsf_sim_test_util.h"
@@ -29,6 +30,7 @@
 #include "bsf_sim/subscriber_import.h"
 #include "gtest/gtest.h"
 #include "uicc/apdu_handler.h"
+#include "uicc/card_error.h"
 #include "uicc/in_process_channel.h"
 #include "uicc/soft_usim/soft_usim.h"
 #include "uicc/usim.h"
@@ -195,7 +197,16 @@ class SessionManagerTest : public ::testing::Test {
     options.client.connect_timeout = absl::Seconds(2);
     options.client.total_timeout = absl::Seconds(10);
     options.clock = &clock_;
+    options.on_event = [this](const DaemonEvent& event) {
+      std::lock_guard<std::mutex> lock(events_mu_);
+      events_.push_back(event);
+    };
     manager_ = std::make_unique<SessionManager>(*usim_, std::move(options));
+  }
+
+  std::vector<DaemonEvent> TakeEvents() {
+    std::lock_guard<std::mutex> lock(events_mu_);
+    return std::exchange(events_, {});
   }
 
   // The NAF's side: Ks_(ext_)NAF over Zn, as hex ("" on error).
@@ -218,7 +229,9 @@ class SessionManagerTest : public ::testing::Test {
   NafKey Get(const NafId& naf, bool force = false) {
     absl::StatusOr<NafKey> key = manager_->GetNafKey(naf, force);
     EXPECT_TRUE(key.ok()) << key.status();
-    if (!key.ok()) return NafKey{SecretBytes(), "", absl::InfinitePast(), GbaMode::kGbaMe, "", naf};
+    if (!key.ok()) {
+      return NafKey{SecretBytes(), "", absl::InfinitePast(), GbaMode::kGbaMe, "", naf, false};
+    }
     return *std::move(key);
   }
 
@@ -276,6 +289,8 @@ class SessionManagerTest : public ::testing::Test {
   std::unique_ptr<InProcessChannel> channel_;
   std::unique_ptr<Usim> usim_;
   std::unique_ptr<SessionManager> manager_;
+  std::mutex events_mu_;
+  std::vector<DaemonEvent> events_;
 };
 
 TEST_F(SessionManagerTest, FirstCallBootstrapsAndMatchesZnGbaMe) {
@@ -516,6 +531,175 @@ TEST_F(SessionManagerTest, FailedBootstrapReachesEveryWaiterAndALaterCallRetries
   EXPECT_EQ(manager_->Status().bootstrap_attempts, 2u);
   EXPECT_EQ(counting_->bootstrap_auths, 1);
   EXPECT_EQ(key.key.RevealHex(), ZnKeyHex(key.btid, TlsNaf()));
+}
+
+TEST_F(SessionManagerTest, CacheHitsAreMarked) {
+  SetUpAll(false);
+  EXPECT_FALSE(Get(TlsNaf()).cache_hit);
+  EXPECT_TRUE(Get(TlsNaf()).cache_hit);
+  EXPECT_FALSE(Get(DigestNaf()).cache_hit);
+  EXPECT_FALSE(Get(TlsNaf(), /*force=*/true).cache_hit) << "a new session starts uncached";
+}
+
+TEST_F(SessionManagerTest, AModePreferenceReplacesASessionInTheOtherMode) {
+  SetUpAll(true);
+  NafKey u = Get(TlsNaf());
+  ASSERT_EQ(u.mode, GbaMode::kGbaU);
+
+  // GBA_ME asked on a GBA_U session: a new bootstrap in the 3G context.
+  absl::StatusOr<NafKey> me = manager_->GetNafKey(TlsNaf(), false, GbaMode::kGbaMe);
+  ASSERT_TRUE(me.ok()) << me.status();
+  EXPECT_EQ(me->mode, GbaMode::kGbaMe);
+  EXPECT_NE(me->btid, u.btid);
+  EXPECT_FALSE(me->cache_hit);
+  EXPECT_EQ(counting_->bootstrap_auths, 2);
+  EXPECT_EQ(me->key.RevealHex(), ZnKeyHex(me->btid, TlsNaf()));
+
+  // No preference, or the same one: the GBA_ME session serves.
+  EXPECT_EQ(Get(TlsNaf()).btid, me->btid);
+  absl::StatusOr<SessionSummary> same = manager_->Bootstrap(false, GbaMode::kGbaMe);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->btid, me->btid);
+  EXPECT_EQ(counting_->bootstrap_auths, 2);
+
+  // And back to GBA_U through Bootstrap().
+  absl::StatusOr<SessionSummary> back = manager_->Bootstrap(false, GbaMode::kGbaU);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->mode, GbaMode::kGbaU);
+  EXPECT_EQ(counting_->bootstrap_auths, 3);
+  absl::StatusOr<NafKey> u2 = manager_->GetNafKey(TlsNaf(), false, GbaMode::kGbaU);
+  ASSERT_TRUE(u2.ok()) << u2.status();
+  EXPECT_EQ(u2->btid, back->btid);
+  EXPECT_EQ(u2->key.RevealHex(), ZnKeyHex(u2->btid, TlsNaf()));
+}
+
+TEST_F(SessionManagerTest, GbaUOnACardWithoutGbaFailsBeforeAnyBootstrap) {
+  SetUpAll(false);
+  NafKey me = Get(TlsNaf());
+  const uint64_t attempts = manager_->Status().bootstrap_attempts;
+
+  absl::StatusOr<NafKey> u = manager_->GetNafKey(TlsNaf(), false, GbaMode::kGbaU);
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.status().code(), absl::StatusCode::kFailedPrecondition) << u.status();
+  EXPECT_EQ(GetCardErrorReason(u.status()), CardErrorReason::kGbaNotSupported);
+  absl::StatusOr<SessionSummary> b = manager_->Bootstrap(true, GbaMode::kGbaU);
+  EXPECT_EQ(GetCardErrorReason(b.status()), CardErrorReason::kGbaNotSupported) << b.status();
+
+  // No AUTHENTICATE, no Ub run: the GBA_ME session is untouched and still serves.
+  EXPECT_EQ(counting_->bootstrap_auths, 1);
+  EXPECT_EQ(manager_->Status().bootstrap_attempts, attempts + 2);
+  ASSERT_TRUE(manager_->Status().session.has_value());
+  EXPECT_EQ(Get(TlsNaf()).btid, me.btid);
+}
+
+TEST_F(SessionManagerTest, GbaUIsRefusedWhenTheDaemonIsConfiguredForGbaMe) {
+  Provision(true);
+  StartBsf();
+  InsertCard(true);
+  SessionManagerOptions options;
+  options.client.bsf_url = absl::StrCat("http://127.0.0.1:", bsf_->ub_port(), "/");
+  options.client.force_gba_me = true;
+  options.clock = &clock_;
+  manager_ = std::make_unique<SessionManager>(*usim_, std::move(options));
+  absl::StatusOr<SessionSummary> u = manager_->Bootstrap(false, GbaMode::kGbaU);
+  EXPECT_EQ(GetCardErrorReason(u.status()), CardErrorReason::kGbaNotSupported) << u.status();
+  absl::StatusOr<SessionSummary> any = manager_->Bootstrap();
+  ASSERT_TRUE(any.ok()) << any.status();
+  EXPECT_EQ(any->mode, GbaMode::kGbaMe);
+}
+
+TEST_F(SessionManagerTest, ABootstrapPublishesBootstrapped) {
+  SetUpAll(true);
+  NafKey key = Get(TlsNaf());
+  Get(TlsNaf());  // a cache hit publishes nothing
+  std::vector<DaemonEvent> events = TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, DaemonEventType::kBootstrapped);
+  EXPECT_EQ(events[0].btid, key.btid);
+  EXPECT_EQ(events[0].expiry, key.expiry);
+  EXPECT_EQ(events[0].mode, GbaMode::kGbaU);
+  EXPECT_LE(absl::AbsDuration(events[0].time - clock_.UtcNow()), absl::Seconds(30));
+  EXPECT_TRUE(events[0].error.ok());
+}
+
+TEST_F(SessionManagerTest, AFailedBootstrapPublishesOneErrorForAllItsWaiters) {
+  Provision(false);
+  InsertCard(false);
+  const int port = FreePort();
+  ASSERT_GT(port, 0);
+  MakeManager(absl::StrCat("http://127.0.0.1:", port, "/"));
+  constexpr int kCallers = 5;
+  counting_->Hold();
+  std::vector<absl::StatusOr<NafKey>> results = NotRun(kCallers);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { results[0] = manager_->GetNafKey(TlsNaf(), false); });
+  ASSERT_TRUE(counting_->WaitUntilEntered());
+  for (int i = 1; i < kCallers; ++i) {
+    threads.emplace_back([&, i] { results[i] = manager_->GetNafKey(TlsNaf(), false); });
+  }
+  const bool lined_up = WaitForWaiters(kCallers - 1);
+  counting_->Release();
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(lined_up);
+
+  std::vector<DaemonEvent> events = TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, DaemonEventType::kError);
+  EXPECT_EQ(GetGbaErrorReason(events[0].error), GbaErrorReason::kBsfUnreachable);
+  EXPECT_EQ(events[0].error, results[0].status());
+}
+
+TEST_F(SessionManagerTest, WipeIfExpiredPublishesSessionExpiredAndStatusReportsIt) {
+  SetUpAll(false);
+  absl::StatusOr<SessionSummary> first = manager_->Bootstrap();
+  ASSERT_TRUE(first.ok()) << first.status();
+  TakeEvents();
+
+  clock_.Advance(absl::Hours(2));
+  EXPECT_TRUE(manager_->WipeIfExpired());
+  std::vector<DaemonEvent> events = TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, DaemonEventType::kSessionExpired);
+  SessionManagerStatus status = manager_->Status();
+  EXPECT_FALSE(status.session.has_value());
+  ASSERT_TRUE(status.expired_session.has_value());
+  EXPECT_EQ(status.expired_session->btid, first->btid);
+  EXPECT_EQ(status.expired_session->expiry, first->expiry);
+
+  manager_->InvalidateSession("card removed");
+  EXPECT_FALSE(manager_->Status().expired_session.has_value());
+  EXPECT_TRUE(TakeEvents().empty()) << "the CardWatcher reports removals, not the manager";
+}
+
+TEST_F(SessionManagerTest, ARequestThatFindsTheSessionExpiredPublishesItToo) {
+  SetUpAll(false);
+  NafKey first = Get(TlsNaf());
+  TakeEvents();
+  // Just past the refresh deadline (expiry minus the 60 s margin): the fake UTC clock moves
+  // too, and the BSF's next lifetime is counted from the real clock, so stay close.
+  clock_.Advance(first.expiry - absl::Seconds(60) - clock_.UtcNow() + absl::Seconds(1));
+  NafKey renewed = Get(TlsNaf());
+  EXPECT_NE(renewed.btid, first.btid);
+  EXPECT_FALSE(manager_->Status().expired_session.has_value()) << "a new session replaced it";
+  EXPECT_FALSE(manager_->WipeIfExpired()) << "nothing left for the timer";
+  std::vector<DaemonEvent> events = TakeEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, DaemonEventType::kSessionExpired);
+  EXPECT_EQ(events[0].expiry, first.expiry);
+  EXPECT_EQ(events[1].type, DaemonEventType::kBootstrapped);
+  EXPECT_EQ(events[1].btid, renewed.btid);
+}
+
+TEST_F(SessionManagerTest, AnInvalidatedBootstrapIsCardRemoved) {
+  SetUpAll(false);
+  counting_->Hold();
+  absl::StatusOr<NafKey> result = absl::UnknownError("not run");
+  std::thread caller([&] { result = manager_->GetNafKey(TlsNaf(), false); });
+  ASSERT_TRUE(counting_->WaitUntilEntered());
+  manager_->InvalidateSession("card removed");
+  counting_->Release();
+  caller.join();
+  EXPECT_EQ(GetCardErrorReason(result.status()), CardErrorReason::kCardRemoved) << result.status();
 }
 
 }  // namespace
