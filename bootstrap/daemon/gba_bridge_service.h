@@ -1,0 +1,97 @@
+// GbaBridgeService: the gbabridge.v1.GbaBridge gRPC service (proto/gbabridge/v1/
+// gbabridge.proto). Flow 3 of docs/architecture.md: validate the request, identify the
+// caller from the transport, apply its policy and rate limit, then ask the SessionManager
+// (cache hit: no APDU, no HMAC), audit, answer. Errors leave through ToGrpcStatus
+// (grpc_error.h): a canonical code plus the `gbabridge-error-reason` trailer.
+//
+// Order of checks in GetNafKey (the proto's contract): request validation (INVALID_ARGUMENT),
+// then the caller and its policy (PERMISSION_DENIED), then its rate limit
+// (RESOURCE_EXHAUSTED), and only then the card and the network. Every RPC needs a caller
+// with a policy entry. Keys and refusals are audited (audit_log.h).
+//
+// WatchEvents streams run until the client cancels or EventBus::Close(): close the bus
+// before grpc::Server::Shutdown(), which otherwise waits for them (or give it a deadline).
+#ifndef GBABRIDGE_BOOTSTRAP_DAEMON_GBA_BRIDGE_SERVICE_H_
+#define GBABRIDGE_BOOTSTRAP_DAEMON_GBA_BRIDGE_SERVICE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bootstrap/bootstrap_session.h"
+#include "bootstrap/daemon/audit_log.h"
+#include "bootstrap/daemon/card_snapshot.h"
+#include "bootstrap/daemon/event_bus.h"
+#include "bootstrap/daemon/policy.h"
+#include "bootstrap/daemon/rate_limiter.h"
+#include "bootstrap/daemon/session_manager.h"
+#include "gbabridge/v1/gbabridge.grpc.pb.h"
+
+namespace gbabridge::daemon {
+
+// Identifies the caller of one RPC from its transport (Unix socket peer credentials, or the
+// verified mTLS client certificate). An error (transport unknown) denies the call.
+using PeerResolver = std::function<absl::StatusOr<PeerIdentity>(const grpc::ServerContext&)>;
+// The current card state (CardWatcher::Snapshot). Must not touch the card.
+using CardSnapshotSource = std::function<CardSnapshot()>;
+
+// Audit lines go to the spdlog logger "audit" as registered when the service is constructed
+// (audit_log.h): the daemon registers it with its sink first.
+struct GbaBridgeServiceOptions {
+  std::string daemon_version;
+};
+
+// Conversions between the daemon's types and gbabridge.v1, kept here in one place.
+gbabridge::v1::GbaMode GbaModeToProto(GbaMode mode);
+// A request's preference: nullopt for GBA_MODE_UNSPECIFIED (the daemon picks); an unknown
+// value (proto3 enums are open) is FAILED_PRECONDITION / GBA_NOT_SUPPORTED.
+absl::StatusOr<std::optional<GbaMode>> GbaModeFromProto(gbabridge::v1::GbaMode mode);
+gbabridge::v1::PinState PinStateToProto(PinStatus pin);
+gbabridge::v1::EventType EventTypeToProto(DaemonEventType type);
+// UTC time -> Timestamp; the infinite past/future clamp to the Timestamp range.
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
+// A bus event as sent on a WatchEvents stream (errors: code name, reason name, message).
+gbabridge::v1::Event EventToProto(const DaemonEvent& event);
+
+class GbaBridgeService final : public gbabridge::v1::GbaBridge::Service {
+ public:
+  // Every reference must outlive the service.
+  GbaBridgeService(SessionManager& sessions, const Policy& policy, RateLimiter& rate_limiter,
+                   EventBus& events, PeerResolver peer_resolver, CardSnapshotSource card,
+                   GbaBridgeServiceOptions options);
+
+  grpc::Status GetNafKey(grpc::ServerContext* context,
+                         const gbabridge::v1::GetNafKeyRequest* request,
+                         gbabridge::v1::GetNafKeyResponse* response) override;
+  grpc::Status Bootstrap(grpc::ServerContext* context,
+                         const gbabridge::v1::BootstrapRequest* request,
+                         gbabridge::v1::BootstrapResponse* response) override;
+  grpc::Status GetStatus(grpc::ServerContext* context,
+                         const gbabridge::v1::GetStatusRequest* request,
+                         gbabridge::v1::GetStatusResponse* response) override;
+  grpc::Status WatchEvents(grpc::ServerContext* context,
+                           const gbabridge::v1::WatchEventsRequest* request,
+                           grpc::ServerWriter<gbabridge::v1::Event>* writer) override;
+
+ private:
+  // The caller and its policy entry, for the RPCs that name no NAF.
+  absl::StatusOr<const ClientPolicy*> FindCaller(const absl::StatusOr<PeerIdentity>& peer) const;
+  void FillStatus(gbabridge::v1::GetStatusResponse* status);
+
+  SessionManager& sessions_;
+  const Policy& policy_;
+  RateLimiter& rate_limiter_;
+  EventBus& events_;
+  PeerResolver peer_resolver_;
+  CardSnapshotSource card_;
+  GbaBridgeServiceOptions options_;
+  AuditLog audit_;
+};
+
+}  // namespace gbabridge::daemon
+
+#endif  // GBABRIDGE_BOOTSTRAP_DAEMON_GBA_BRIDGE_SERVICE_H_
