@@ -1,0 +1,182 @@
+#include "bootstrap/daemon/card_slot.h"
+
+#include <algorithm>
+#include <fstream>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "uicc/apdu.h"
+#include "uicc/card_error.h"
+#include "uicc/iccid.h"
+#include "uicc/pcsc_channel.h"
+
+namespace gbabridge::daemon {
+namespace {
+
+// Wraps the real channel to see the transport errors that pass through it: Usim operations
+// run deep inside the SessionManager, so a removal or a reset by another PC/SC client would
+// otherwise go unnoticed here, and the card would stay without its PIN verified.
+class ObservingChannel : public CardChannel {
+ public:
+  ObservingChannel(std::unique_ptr<CardChannel> inner, CardSlot::Observed& observed)
+      : inner_(std::move(inner)), observed_(observed) {}
+
+  absl::Status BeginTransaction() override { return Note(inner_->BeginTransaction()); }
+  absl::Status EndTransaction() override { return Note(inner_->EndTransaction()); }
+  std::string ReaderName() const override { return inner_->ReaderName(); }
+  Bytes Atr() const override { return inner_->Atr(); }
+
+ protected:
+  // The inner channel follows 61xx/6Cxx itself, so this layer only ever sees final status
+  // words and its own Transmit() passes them through unchanged.
+  absl::StatusOr<Bytes> TransmitRaw(ByteView raw) override {
+    absl::StatusOr<CommandApdu> command = CommandApdu::Parse(raw);
+    if (!command.ok()) return command.status();
+    absl::StatusOr<ResponseApdu> response = inner_->Transmit(*command);
+    // Commands carry the PIN and NAF derivation input.
+    Cleanse(std::span<uint8_t>(command->data));
+    if (!response.ok()) return Note(response.status());
+    return response->Encode();
+  }
+
+ private:
+  absl::Status Note(absl::Status status) {
+    const std::optional<CardErrorReason> reason = GetCardErrorReason(status);
+    if (reason == CardErrorReason::kCardReset) observed_.reset = true;
+    if (reason == CardErrorReason::kCardRemoved || reason == CardErrorReason::kNoCard ||
+        reason == CardErrorReason::kNoReader || reason == CardErrorReason::kPcscdNotRunning) {
+      observed_.removed = true;
+    }
+    return status;
+  }
+
+  std::unique_ptr<CardChannel> inner_;
+  CardSlot::Observed& observed_;
+};
+
+std::string_view PinView(const SecretBytes& pin) {
+  return std::string_view(reinterpret_cast<const char*>(pin.data()), pin.size());
+}
+
+}  // namespace
+
+absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read the PIN file ", path,
+                                                   " (missing, or not readable by this user)"));
+  }
+  std::string line;
+  std::getline(in, line);
+  const size_t begin = line.find_first_not_of(" \t\r\n");
+  const size_t end = line.find_last_not_of(" \t\r\n");
+  const std::string_view pin = begin == std::string::npos
+                                   ? std::string_view()
+                                   : std::string_view(line).substr(begin, end - begin + 1);
+  const bool valid =
+      pin.size() >= 4 && pin.size() <= 8 &&
+      std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
+  SecretBytes result = valid ? SecretBytes::CopyFrom(AsBytes(pin)) : SecretBytes();
+  Cleanse(std::span<uint8_t>(reinterpret_cast<uint8_t*>(line.data()), line.size()));
+  if (!valid) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the PIN file ", path, " must hold PIN1 on its first line: 4 to 8 decimal digits"));
+  }
+  return result;
+}
+
+CardSlot::CardSlot(CardSlotOptions options) : options_(std::move(options)) {
+  if (!options_.open_channel) {
+    const std::string reader = options_.reader;
+    options_.open_channel = [reader]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
+      absl::StatusOr<std::unique_ptr<PcscChannel>> channel =
+          PcscChannel::Connect(PcscOptions{.reader = reader});
+      if (!channel.ok()) return channel.status();
+      return std::unique_ptr<CardChannel>(*std::move(channel));
+    };
+  }
+}
+
+CardSlot::~CardSlot() = default;
+
+absl::StatusOr<Usim*> CardSlot::Provide() {
+  if (channel_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<CardChannel>> channel = options_.open_channel();
+    if (!channel.ok()) return channel.status();
+    channel_ = std::make_unique<ObservingChannel>(*std::move(channel), observed_);
+    ready_ = false;
+    new_card_ = true;
+  }
+  const uint64_t generation = generation_.load(std::memory_order_relaxed);
+  if (generation != seen_generation_) {
+    seen_generation_ = generation;
+    ready_ = false;
+    new_card_ = true;
+  }
+  if (observed_.removed) new_card_ = true;
+  if (observed_.removed || observed_.reset) ready_ = false;
+  observed_ = {};
+  if (ready_) return usim_.get();
+
+  absl::Status prepared = Prepare(new_card_);
+  // Errors seen while preparing describe the state we just failed in, not a later change.
+  const bool removed_meanwhile = observed_.removed;
+  observed_ = {};
+  if (!prepared.ok()) {
+    if (removed_meanwhile) new_card_ = true;
+    return prepared;
+  }
+  ready_ = true;
+  new_card_ = false;
+  return usim_.get();
+}
+
+absl::Status CardSlot::Prepare(bool new_card) {
+  // A new Usim forgets the previous card's applications and selection; after a reset the
+  // selection is gone anyway.
+  if (new_card || usim_ == nullptr) {
+    usim_ = std::make_unique<Usim>(*channel_);
+  }
+  return CheckPin();
+}
+
+absl::Status CardSlot::CheckPin() {
+  absl::StatusOr<PinState> state = usim_->GetPinState();
+  if (!state.ok()) return state.status();
+  if (!state->enabled || state->verified) return absl::OkStatus();
+  if (state->blocked) {
+    return CardError(CardErrorReason::kPinBlocked,
+                     "PIN1 of the card is blocked: unblock it with the PUK (the daemon never "
+                     "presents a PIN to a blocked card)");
+  }
+  if (options_.pin.empty()) {
+    return CardError(CardErrorReason::kPinRequired,
+                     "PIN1 is enabled on the card and no PIN is configured: set [card] pin_file "
+                     "(--pin-file) to a file holding it");
+  }
+  // The ICCID is readable without the PIN (EF_ICCID under the MF, TS 102 221 §13.2). An
+  // unreadable one counts as "" and so as the same card: never risk a second wrong try.
+  std::string iccid;
+  if (absl::StatusOr<Bytes> raw = usim_->ReadIccid(); raw.ok()) {
+    if (absl::StatusOr<std::string> digits = DecodeIccid(*raw); digits.ok()) iccid = *digits;
+  }
+  if (rejected_by_.has_value() && *rejected_by_ == iccid) {
+    return CardError(CardErrorReason::kPinWrong,
+                     "this card rejected the configured PIN earlier; it is not presented again "
+                     "so as not to block the card. Correct [card] pin_file and restart "
+                     "gbabridged, or insert another card");
+  }
+  absl::Status verified = usim_->VerifyPin(PinView(options_.pin));
+  if (GetCardErrorReason(verified) == CardErrorReason::kPinWrong) {
+    rejected_by_ = iccid;
+    return CardError(CardErrorReason::kPinWrong,
+                     absl::StrCat("the configured PIN was rejected: ", verified.message(),
+                                  ". It will not be presented to this card again; correct "
+                                  "[card] pin_file and restart gbabridged"));
+  }
+  return verified;
+}
+
+}  // namespace gbabridge::daemon
