@@ -18,6 +18,11 @@ enum ExitCode : int {
   kExitBsfUnavailable = 7,   // BSF unreachable, TLS failure, timeout
   kExitBsfRejected = 8,      // BSF refused (403) or failed mutual authentication (rspauth)
   kExitBsfMalformed = 9,     // BSF reply did not parse
+  // Daemon client commands (status, naf-key, watch): see daemon_error_exit.h.
+  kExitDaemonUnreachable = 10,  // no connection to gbabridged, or no answer in --timeout
+  kExitNotAllowed = 11,         // the daemon's policy denies this caller, NAF or Ua id
+  kExitRateLimited = 12,        // the caller's rate limit is exhausted; retry later
+  kExitGbaNotSupported = 13,    // the card (or the daemon's configuration) has no GBA/GBA_U
 };
 
 // Chooses the exit code for a failed status.

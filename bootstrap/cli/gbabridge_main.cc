@@ -1,8 +1,15 @@
 // gbabridge: the command-line tool. Thin: each command lives in its own file.
+// `card` and `bootstrap` talk to the card directly; `status`, `naf-key` and `watch` are
+// clients of gbabridged. The daemon connection options (--connect, --tls-*, --insecure,
+// --timeout) are registered on each daemon command, not on the app, so that the direct
+// commands do not show options they ignore.
 #include "CLI/CLI.hpp"
 #include "bootstrap/cli/bootstrap_command.h"
 #include "bootstrap/cli/card_command.h"
 #include "bootstrap/cli/exit_codes.h"
+#include "bootstrap/cli/naf_key_command.h"
+#include "bootstrap/cli/status_command.h"
+#include "bootstrap/cli/watch_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"gbabridge: GBA bootstrapping from the USIM (TS 33.220)"};
@@ -11,6 +18,9 @@ int main(int argc, char** argv) {
   int exit_code = gbabridge::cli::kExitOk;
   gbabridge::cli::AddCardCommands(app, &exit_code);
   gbabridge::cli::AddBootstrapCommand(app, &exit_code);
+  gbabridge::cli::AddStatusCommand(app, &exit_code);
+  gbabridge::cli::AddNafKeyCommand(app, &exit_code);
+  gbabridge::cli::AddWatchCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,165 @@
+#include "bootstrap/cli/status_command.h"
+
+#include <iostream>
+#include <memory>
+
+#include "absl/time/time.h"
+#include "bootstrap/bootstrapping_info.h"
+#include "bootstrap/cli/daemon_error_exit.h"
+#include "bootstrap/cli/exit_codes.h"
+
+namespace gbabridge::cli {
+namespace {
+
+using nlohmann::json;
+namespace v1 = gbabridge::v1;
+
+json StringOrNull(const std::string& s) { return s.empty() ? json() : json(s); }
+
+std::string PinStateHuman(v1::PinState state) {
+  switch (state) {
+    case v1::PIN_STATE_DISABLED:
+      return "disabled";
+    case v1::PIN_STATE_VERIFIED:
+      return "enabled, verified";
+    case v1::PIN_STATE_REQUIRED:
+      return "required (the daemon has no PIN, or it was not tried)";
+    case v1::PIN_STATE_BLOCKED:
+      return "blocked (PUK needed; GBA impossible until unblocked)";
+    default:
+      return "unknown";
+  }
+}
+
+std::string SessionHuman(const v1::GetStatusResponse& status) {
+  const std::string mode = GbaModeText(status.gba_mode());
+  const std::string mode_suffix = mode.empty() ? "" : " (" + mode + ")";
+  switch (status.session_state()) {
+    case v1::SESSION_STATE_BOOTSTRAPPING:
+      return "bootstrapping";
+    case v1::SESSION_STATE_VALID:
+      if (!status.has_session_expiry()) return "valid" + mode_suffix;
+      return "valid until " + FormatTimestamp(status.session_expiry()) + mode_suffix;
+    case v1::SESSION_STATE_EXPIRED:
+      if (!status.has_session_expiry()) return "expired" + mode_suffix;
+      return "expired at " + FormatTimestamp(status.session_expiry()) + mode_suffix;
+    default:
+      return "none";
+  }
+}
+
+}  // namespace
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& t, bool with_fraction) {
+  absl::Time time = absl::FromUnixSeconds(t.seconds());
+  if (with_fraction) time += absl::Nanoseconds(t.nanos());
+  return FormatUtcDateTime(time);
+}
+
+std::string GbaModeText(v1::GbaMode mode) {
+  switch (mode) {
+    case v1::GBA_MODE_ME:
+      return "GBA_ME";
+    case v1::GBA_MODE_U:
+      return "GBA_U";
+    default:
+      return "";
+  }
+}
+
+std::string PinStateText(v1::PinState state) {
+  switch (state) {
+    case v1::PIN_STATE_DISABLED:
+      return "DISABLED";
+    case v1::PIN_STATE_VERIFIED:
+      return "VERIFIED";
+    case v1::PIN_STATE_REQUIRED:
+      return "REQUIRED";
+    case v1::PIN_STATE_BLOCKED:
+      return "BLOCKED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+std::string SessionStateText(v1::SessionState state) {
+  switch (state) {
+    case v1::SESSION_STATE_BOOTSTRAPPING:
+      return "BOOTSTRAPPING";
+    case v1::SESSION_STATE_VALID:
+      return "VALID";
+    case v1::SESSION_STATE_EXPIRED:
+      return "EXPIRED";
+    default:
+      return "NONE";
+  }
+}
+
+json StatusToJson(const v1::GetStatusResponse& status) {
+  return json{
+      {"daemon_version", status.daemon_version()},
+      {"reader", StringOrNull(status.reader())},
+      {"card_present", status.card_present()},
+      {"imsi_masked", StringOrNull(status.imsi_masked())},
+      {"gba_u_capable", status.gba_u_capable()},
+      {"pin_state", PinStateText(status.pin_state())},
+      {"session_state", SessionStateText(status.session_state())},
+      {"session_expiry",
+       status.has_session_expiry() ? json(FormatTimestamp(status.session_expiry())) : json()},
+      {"gba_mode", StringOrNull(GbaModeText(status.gba_mode()))},
+      {"bsf_url", StringOrNull(status.bsf_url())},
+  };
+}
+
+void PrintStatus(const v1::GetStatusResponse& status, std::ostream& out) {
+  out << "daemon "
+      << (status.daemon_version().empty() ? "(version unknown)" : status.daemon_version()) << "\n";
+  if (status.reader().empty()) {
+    out << "reader: none found\n";
+  } else {
+    out << "reader: " << status.reader()
+        << (status.card_present() ? " (card present)" : " (no card)") << "\n";
+  }
+  if (status.card_present()) {
+    out << "IMSI: " << (status.imsi_masked().empty() ? "(not read)" : status.imsi_masked()) << "\n"
+        << "GBA_U: " << (status.gba_u_capable() ? "yes" : "no (GBA_ME only)") << "\n";
+  }
+  out << "PIN: " << PinStateHuman(status.pin_state()) << "\n"
+      << "session: " << SessionHuman(status) << "\n"
+      << "BSF: " << (status.bsf_url().empty() ? "(not known yet)" : status.bsf_url()) << "\n";
+}
+
+int RunStatus(const StatusOptions& options, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<DaemonConnection> connection = DaemonConnection::Open(options.connection);
+  if (!connection.ok()) return ReportLocalError(connection.status(), options.json, out, err);
+
+  std::unique_ptr<v1::GbaBridge::Stub> stub = connection->NewStub();
+  grpc::ClientContext context;
+  connection->SetDeadline(context);
+  v1::GetStatusResponse response;
+  const grpc::Status rpc = stub->GetStatus(&context, v1::GetStatusRequest(), &response);
+  if (!rpc.ok()) {
+    return ReportDaemonFailure(
+        DescribeDaemonFailure(rpc, ErrorReasonFromTrailers(context.GetServerTrailingMetadata()),
+                              connection->target(), connection->timeout()),
+        options.json, out, err);
+  }
+  if (options.json) {
+    out << StatusToJson(response).dump(2) << "\n";
+  } else {
+    PrintStatus(response, out);
+  }
+  return kExitOk;
+}
+
+void AddStatusCommand(CLI::App& app, int* exit_code) {
+  auto options = std::make_shared<StatusOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "status", "Ask gbabridged for the daemon, reader, card and session state (GetStatus)");
+  AddDaemonConnectionOptions(cmd, &options->connection);
+  cmd->add_flag("--json", options->json, "Print JSON for scripts");
+  cmd->footer(kDaemonExitCodesHelp);
+  cmd->callback([options, exit_code] { *exit_code = RunStatus(*options, std::cout, std::cerr); });
+}
+
+}  // namespace gbabridge::cli

@@ -1,0 +1,190 @@
+#include "bootstrap/cli/daemon_error_exit.h"
+
+#include <sys/stat.h>
+
+#include <sstream>
+
+#include "bootstrap/cli/exit_codes.h"
+#include "gbabridge/v1/gbabridge.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace gbabridge::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using Code = grpc::StatusCode;
+
+struct ReasonCase {
+  Code code;
+  const char* reason;
+  int exit_code;
+};
+
+// The table of gbabridge.proto's ERROR MODEL, with the exit code each row maps to.
+const ReasonCase kReasonCases[] = {
+    {Code::UNAVAILABLE, "NO_CARD", kExitCardUnavailable},
+    {Code::UNAVAILABLE, "CARD_REMOVED", kExitCardUnavailable},
+    {Code::UNAVAILABLE, "NO_READER", kExitCardUnavailable},
+    {Code::UNAVAILABLE, "PCSCD_NOT_RUNNING", kExitCardUnavailable},
+    {Code::UNAVAILABLE, "BSF_UNREACHABLE", kExitBsfUnavailable},
+    {Code::UNAVAILABLE, "BSF_TLS_FAILED", kExitBsfUnavailable},
+    {Code::UNAVAILABLE, "SYNC_FAILED", kExitBsfUnavailable},
+    {Code::FAILED_PRECONDITION, "PIN_REQUIRED", kExitPin},
+    {Code::FAILED_PRECONDITION, "PIN_BLOCKED", kExitPin},
+    {Code::FAILED_PRECONDITION, "PIN_REJECTED", kExitPin},
+    {Code::FAILED_PRECONDITION, "GBA_NOT_SUPPORTED", kExitGbaNotSupported},
+    {Code::FAILED_PRECONDITION, "GBA_U_NOT_SUPPORTED", kExitGbaNotSupported},
+    {Code::UNAUTHENTICATED, "NETWORK_AUTH_FAILED", kExitAuthFailed},
+    {Code::UNAUTHENTICATED, "BSF_NOT_AUTHENTIC", kExitBsfRejected},
+    {Code::UNAUTHENTICATED, "BSF_REJECTED", kExitBsfRejected},
+    {Code::DATA_LOSS, "BSF_MALFORMED_REPLY", kExitBsfMalformed},
+    {Code::PERMISSION_DENIED, "CALLER_NOT_ALLOWED", kExitNotAllowed},
+    {Code::PERMISSION_DENIED, "NAF_NOT_ALLOWED", kExitNotAllowed},
+    {Code::PERMISSION_DENIED, "UA_NOT_ALLOWED", kExitNotAllowed},
+    {Code::INVALID_ARGUMENT, "INCORRECT_NAF_ID", kExitUsage},
+    {Code::INVALID_ARGUMENT, "SECURITY_PROTOCOL_NOT_SUPPORTED", kExitUsage},
+    {Code::RESOURCE_EXHAUSTED, "RATE_LIMITED", kExitRateLimited},
+    {Code::INTERNAL, "INTERNAL_ERROR", kExitFailure},
+};
+
+TEST(ExitCodeForDaemonErrorTest, EveryReasonOfTheErrorModel) {
+  for (const ReasonCase& c : kReasonCases) {
+    EXPECT_EQ(ExitCodeForDaemonError(c.code, c.reason), c.exit_code) << c.reason;
+  }
+}
+
+TEST(ExitCodeForDaemonErrorTest, EveryEnumValueIsCovered) {
+  // A reason added to the proto must get a row above (and an exit code).
+  const google::protobuf::EnumDescriptor* reasons = gbabridge::v1::ErrorReason_descriptor();
+  for (int i = 0; i < reasons->value_count(); ++i) {
+    const std::string name = reasons->value(i)->name();
+    if (name == "ERROR_REASON_UNSPECIFIED") continue;
+    bool found = false;
+    for (const ReasonCase& c : kReasonCases) found = found || name == c.reason;
+    EXPECT_TRUE(found) << name << " has no exit code test";
+  }
+}
+
+TEST(ExitCodeForDaemonErrorTest, FallsBackToTheCodeWithoutAReason) {
+  EXPECT_EQ(ExitCodeForDaemonError(Code::OK, ""), kExitOk);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::UNAVAILABLE, ""), kExitDaemonUnreachable);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::DEADLINE_EXCEEDED, ""), kExitDaemonUnreachable);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::PERMISSION_DENIED, ""), kExitNotAllowed);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::RESOURCE_EXHAUSTED, ""), kExitRateLimited);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::INVALID_ARGUMENT, ""), kExitUsage);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::UNAUTHENTICATED, ""), kExitBsfRejected);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::DATA_LOSS, ""), kExitBsfMalformed);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::INTERNAL, ""), kExitFailure);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::UNIMPLEMENTED, ""), kExitFailure);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::FAILED_PRECONDITION, ""), kExitFailure);
+}
+
+TEST(ExitCodeForDaemonErrorTest, UnknownReasonIsTreatedAsUnspecified) {
+  // The daemon answered, so it is not "unreachable" even with UNAVAILABLE.
+  EXPECT_EQ(ExitCodeForDaemonError(Code::UNAVAILABLE, "READER_ON_FIRE"), kExitFailure);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::PERMISSION_DENIED, "SOMETHING_NEW"), kExitNotAllowed);
+  EXPECT_EQ(ExitCodeForDaemonError(Code::UNAVAILABLE, "ERROR_REASON_UNSPECIFIED"), kExitFailure);
+}
+
+TEST(ErrorReasonFromTrailersTest, QualifiesAForeignDomainsReason) {
+  const std::string reason_key = kErrorReasonTrailer;
+  const std::string domain_key = kErrorDomainTrailer;
+  const std::string pin = "PIN_BLOCKED";
+  const std::string ours = "gbabridge.dev";
+  const std::string other = "example.com";
+  std::multimap<grpc::string_ref, grpc::string_ref> trailers;
+  EXPECT_EQ(ErrorReasonFromTrailers(trailers), "");
+  trailers.emplace(reason_key, pin);
+  EXPECT_EQ(ErrorReasonFromTrailers(trailers), "PIN_BLOCKED");
+  trailers.emplace(domain_key, ours);
+  EXPECT_EQ(ErrorReasonFromTrailers(trailers), "PIN_BLOCKED");
+  std::multimap<grpc::string_ref, grpc::string_ref> foreign{{reason_key, pin}, {domain_key, other}};
+  EXPECT_EQ(ErrorReasonFromTrailers(foreign), "example.com/PIN_BLOCKED");
+  EXPECT_EQ(ExitCodeForDaemonError(Code::FAILED_PRECONDITION, "example.com/PIN_BLOCKED"),
+            kExitFailure);
+}
+
+DaemonTarget UnixTarget(const std::string& path) {
+  DaemonTarget target;
+  target.kind = DaemonTarget::Kind::kUnix;
+  target.path = path;
+  target.grpc_target = "unix:" + path;
+  return target;
+}
+
+TEST(DescribeDaemonFailureTest, ReasonKeepsTheDaemonsMessage) {
+  DaemonFailure f = DescribeDaemonFailure(
+      grpc::Status(Code::FAILED_PRECONDITION, "PIN blocked: unblock with the PUK"), "PIN_BLOCKED",
+      UnixTarget("/run/gbabridge/gbabridged.sock"), std::chrono::seconds(30));
+  EXPECT_EQ(f.exit_code, kExitPin);
+  EXPECT_EQ(f.reason, "PIN_BLOCKED");
+  EXPECT_EQ(f.grpc_code, "FAILED_PRECONDITION");
+  EXPECT_EQ(f.message, "PIN blocked: unblock with the PUK");
+}
+
+TEST(DescribeDaemonFailureTest, UnreachableUnixSocketNamesTheTargetAndWhatToCheck) {
+  DaemonFailure f = DescribeDaemonFailure(
+      grpc::Status(Code::UNAVAILABLE, "failed to connect to all addresses"), "",
+      UnixTarget("/nonexistent/gbabridged.sock"), std::chrono::seconds(30));
+  EXPECT_EQ(f.exit_code, kExitDaemonUnreachable);
+  EXPECT_EQ(f.reason, "UNAVAILABLE");
+  EXPECT_THAT(f.message, HasSubstr("daemon not reachable at unix:/nonexistent/gbabridged.sock "
+                                   "(is gbabridged running? permission on the socket?)"));
+  EXPECT_THAT(f.message, HasSubstr("no socket at /nonexistent/gbabridged.sock"));
+}
+
+TEST(DescribeDaemonFailureTest, DeadlineNamesTheTimeout) {
+  DaemonFailure f = DescribeDaemonFailure(grpc::Status(Code::DEADLINE_EXCEEDED, "Deadline"), "",
+                                          UnixTarget("/s"), std::chrono::seconds(7));
+  EXPECT_EQ(f.exit_code, kExitDaemonUnreachable);
+  EXPECT_THAT(f.message, HasSubstr("no answer from the daemon at unix:/s within 7 s"));
+}
+
+TEST(DescribeDaemonFailureTest, EmptyMessageGetsOne) {
+  DaemonFailure f = DescribeDaemonFailure(grpc::Status(Code::INTERNAL, ""), "INTERNAL_ERROR",
+                                          UnixTarget("/s"), std::chrono::seconds(1));
+  EXPECT_EQ(f.message, "the daemon answered INTERNAL");
+}
+
+TEST(ReportDaemonFailureTest, HumanLineOnStderrAndJsonOnStdout) {
+  DaemonFailure f{.exit_code = kExitRateLimited,
+                  .reason = "RATE_LIMITED",
+                  .grpc_code = "RESOURCE_EXHAUSTED",
+                  .message = "rate limit: 10 requests per minute"};
+  std::ostringstream out, err;
+  EXPECT_EQ(ReportDaemonFailure(f, /*json=*/false, out, err), kExitRateLimited);
+  EXPECT_EQ(err.str(), "error: rate limit: 10 requests per minute [RATE_LIMITED]\n");
+  EXPECT_EQ(out.str(), "");
+
+  std::ostringstream jout, jerr;
+  EXPECT_EQ(ReportDaemonFailure(f, /*json=*/true, jout, jerr), kExitRateLimited);
+  EXPECT_EQ(jerr.str(), "error: rate limit: 10 requests per minute [RATE_LIMITED]\n");
+  nlohmann::json j = nlohmann::json::parse(jout.str());
+  EXPECT_EQ(j["error"]["reason"], "RATE_LIMITED");
+  EXPECT_EQ(j["error"]["grpc_code"], "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(j["error"]["exit_code"], kExitRateLimited);
+  EXPECT_EQ(j["error"]["message"], "rate limit: 10 requests per minute");
+}
+
+TEST(ReportLocalErrorTest, UsageErrorsExitTwo) {
+  std::ostringstream out, err;
+  EXPECT_EQ(ReportLocalError(absl::InvalidArgumentError("bad flag"), true, out, err), kExitUsage);
+  EXPECT_EQ(err.str(), "error: bad flag [USAGE]\n");
+  nlohmann::json j = nlohmann::json::parse(out.str());
+  EXPECT_TRUE(j["error"]["grpc_code"].is_null());
+  std::ostringstream out2, err2;
+  EXPECT_EQ(ReportLocalError(absl::InternalError("odd"), false, out2, err2), kExitFailure);
+}
+
+TEST(DaemonExitCodesHelpTest, ListsTheNewCodes) {
+  const std::string help = kDaemonExitCodesHelp;
+  for (const char* line : {" 10  daemon unreachable", " 11  not allowed", " 12  rate limited",
+                           " 13  GBA not supported"}) {
+    EXPECT_THAT(help, HasSubstr(line));
+  }
+}
+
+}  // namespace
+}  // namespace gbabridge::cli
