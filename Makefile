@@ -14,7 +14,8 @@ DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools \
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
   libcurl4-openssl-dev libcpp-httplib-dev libpugixml-dev libsqlite3-dev \
-  libspdlog-dev libbenchmark-dev openssl
+  libspdlog-dev libbenchmark-dev openssl util-linux \
+  python3 python3-grpcio python3-protobuf
 
 # Paths relative to the checkout in ccache keys, so that every clone shares one cache.
 export CCACHE_BASEDIR := $(CURDIR)

@@ -1,84 +1,176 @@
 #!/usr/bin/env bash
-# `make demo`, for now: the software USIM in a real PC/SC stack, read by the gbabridge card
-# tool, then one GBA bootstrap against bsf-sim and a NAF key. The key daemon (gbabridged)
-# and a TLS-PSK connection keyed with Ks_NAF are not built yet; the script says so at the end.
+# `make demo`: the whole path, with no hardware and nothing shared with the machine.
+#   1. bsf-sim (simulated BSF + HSS) with a freshly generated subscriber;
+#   2. soft-usim holding that subscriber's keys, plugged into a private pcscd via vpcd;
+#   3. gbabridged on that reader, with a policy for the demo's own uid;
+#   4. an application's view: a Ks_(ext_)NAF for mef.example.com through the CLI;
+#   5. the NAF's view: the same key fetched from bsf-sim over Zn;
+#   6. a TLS-PSK handshake (TS 33.222) between the example device application and the
+#      example NAF server, keyed with that key.
+# Everything it starts is stopped at the end, on error and on Ctrl-C.
 set -euo pipefail
 
 build_dir=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-cli="$root/$build_dir/bootstrap/gbabridge"
-soft_usim="$root/$build_dir/uicc/soft-usim"
-bsf_sim="$root/$build_dir/bsf_sim/bsf-sim"
+bin="$root/$build_dir"
+cli="$bin/bootstrap/gbabridge"
+daemon="$bin/bootstrap/gbabridged"
+soft_usim="$bin/uicc/soft-usim"
+bsf_sim="$bin/bsf_sim/bsf-sim"
+tls_naf="$bin/examples/gba-tls-naf"
+tls_device="$bin/examples/gba-tls-device"
 work=$(mktemp -d /tmp/gbabridge-demo-XXXXXX)
-pcscd_pid=""
-card_pid=""
-bsf_pid=""
+pids=()
 
 cleanup() {
-  [ -n "$bsf_pid" ] && kill "$bsf_pid" 2>/dev/null && wait "$bsf_pid" 2>/dev/null || true
-  [ -n "$card_pid" ] && kill "$card_pid" 2>/dev/null && wait "$card_pid" 2>/dev/null || true
-  [ -n "$pcscd_pid" ] && kill "$pcscd_pid" 2>/dev/null && wait "$pcscd_pid" 2>/dev/null || true
+  local rc=$?
+  # Stop in reverse start order, only what this script started.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
+  if [ "$rc" -ne 0 ]; then
+    echo "demo failed (exit $rc); logs:" >&2
+    for f in "$work"/*.log; do [ -s "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done
+  fi
   rm -rf "$work"
+  exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+wait_for_line() {  # FILE REGEX PID
+  for _ in $(seq 400); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { echo "process $3 exited; see $1" >&2; cat "$1" >&2; return 1; }
+    sleep 0.025
+  done
+  echo "timed out waiting for '$2' in $1" >&2
+  return 1
+}
 
-# pcscd's socket is global: use a running pcscd (Debian's vsmartcard-vpcd package
-# configures vpcd on port 35963 there), or start a private one on a free port.
 if pgrep -x pcscd >/dev/null; then
-  port=35963
-  step "Using the running pcscd (vpcd on port $port)"
-else
-  port=$(( 42000 + RANDOM % 2000 * 2 ))
-  mkdir -p "$work/reader.conf.d"
-  printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x%04X\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x%04X\n' \
-    "$port" "$port" > "$work/reader.conf.d/vpcd"
-  step "Starting a private pcscd with the vpcd driver on port $port"
-  "$(command -v pcscd || echo /usr/sbin/pcscd)" --foreground -c "$work/reader.conf.d" \
-    >"$work/pcscd.log" 2>&1 &
-  pcscd_pid=$!
-  for _ in $(seq 100); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.05; done
+  echo "A pcscd is already running (pid $(pgrep -x pcscd | head -1)). pcscd's socket is" >&2
+  echo "global, so the demo needs it stopped: systemctl stop pcscd.socket pcscd" >&2
+  exit 1
 fi
 
-step "Plugging in soft-usim (sample profile, TEST keys)"
-"$soft_usim" --profile "$root/uicc/soft_usim/profiles/sample.toml" \
-  --state "$work/card-state.json" --vpcd "127.0.0.1:$port" >"$work/soft-usim.log" 2>&1 &
-card_pid=$!
-for _ in $(seq 200); do
-  "$cli" card readers 2>/dev/null | grep -q "card present" && break
-  sleep 0.05
-done
-
-step "gbabridge card readers"
-"$cli" card readers
-step "gbabridge card info"
-"$cli" card info
-step "gbabridge card info --json --show-imsi"
-"$cli" card info --json --show-imsi
-
-step "Starting bsf-sim (simulated BSF + HSS) with the sample subscribers"
-"$bsf_sim" subscribers import "$root/bsf_sim/examples/sample-subscribers.json" --db "$work/hss.db"
+step "1. bsf-sim with a freshly generated subscriber"
+msin=$(printf '%010d' $(( (RANDOM << 15 | RANDOM) % 10000000000 )))
+imsi="00101$msin"
+k=$(openssl rand -hex 16)
+opc=$(openssl rand -hex 16)
+cat > "$work/subscribers.json" <<JSON
+{"subscribers": [{"imsi": "$imsi", "mnc_length": 2, "k": "$k", "opc": "$opc",
+                  "amf": "8000", "gba_u": true}]}
+JSON
+"$bsf_sim" subscribers import "$work/subscribers.json" --db "$work/hss.db"
 "$bsf_sim" subscribers list --db "$work/hss.db"
 "$bsf_sim" serve --db "$work/hss.db" --bsf-name bsf.mnc001.mcc001.pub.3gppnetwork.org \
   --ub-listen 127.0.0.1:0 --zn-listen 127.0.0.1:0 --naf-token mef.example.com=demo-token \
   >"$work/bsf-sim.out" 2>"$work/bsf-sim.log" &
-bsf_pid=$!
-for _ in $(seq 200); do grep -q '^READY' "$work/bsf-sim.out" && break; sleep 0.05; done
+pids+=($!)
+wait_for_line "$work/bsf-sim.out" '^READY' "${pids[-1]}"
 ub=$(sed -n 's/^READY ub=\([^ ]*\) zn=.*/\1/p' "$work/bsf-sim.out")
-echo "bsf-sim is up: Ub on http://$ub/"
+zn=$(sed -n 's/^READY ub=[^ ]* zn=\([^ ]*\).*/\1/p' "$work/bsf-sim.out")
+echo "bsf-sim: Ub (HTTP Digest AKA) on http://$ub/, Zn (gRPC) on $zn"
+echo "subscriber IMSI $imsi, K and OPc random (TEST keys, never shown)"
 
-step "gbabridge bootstrap (GBA_U: Ks stays on the card; the key is Ks_ext_NAF)"
-"$cli" bootstrap --bsf "http://$ub/" --naf mef.example.com --ua 01000100AE
-step "gbabridge bootstrap --json --show-key (the key is shown only when asked)"
-"$cli" bootstrap --json --show-key --bsf "http://$ub/" --naf mef.example.com --ua 01000100AE
-step "bsf-sim's log (B-TIDs and IMPIs, never keys)"
-cat "$work/bsf-sim.log"
+step "2. soft-usim with the same K/OPc, behind a private pcscd + vpcd"
+port=$(( 42000 + RANDOM % 2000 * 2 ))
+mkdir -p "$work/reader.conf.d"
+printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x%04X\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x%04X\n' \
+  "$port" "$port" > "$work/reader.conf.d/vpcd"
+"$(command -v pcscd || echo /usr/sbin/pcscd)" --foreground -c "$work/reader.conf.d" \
+  >"$work/pcscd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.05; done
+cat > "$work/card.toml" <<TOML
+imsi = "$imsi"
+iccid = "89001010$msin"
+k = "$k"
+opc = "$opc"
+amf = "8000"
+pin = "0000"
+pin_enabled = false
+mnc_length = 2
+gba_u = true
+TOML
+"$soft_usim" --profile "$work/card.toml" --state "$work/card-state.json" \
+  --vpcd "127.0.0.1:$port" >"$work/soft-usim.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 200); do
+  "$cli" card readers 2>/dev/null | grep -q "card present" && break
+  sleep 0.05
+done
+"$cli" card info
 
-step "Not built yet"
-cat <<'MSG'
-This demo stops at one bootstrap and one NAF key. Still to come (see the open issues):
-  - gbabridged, the key daemon that serves per-application keys over gRPC;
-  - a TLS-PSK session between a demo application and a NAF, keyed with Ks_NAF
-    fetched by the NAF over Zn.
-MSG
+step "3. gbabridged on that reader (policy: uid $(id -u) may have mef.example.com over TLS-PSK)"
+cat > "$work/gbabridged.toml" <<TOML
+[card]
+reader = "Virtual PCD 00 00"
+
+[bsf]
+url = "http://$ub/"
+
+[listen]
+unix_socket = "$work/gbabridged.sock"
+unix_socket_mode = "0660"
+
+[[client]]
+name = "demo-app"
+uids = [$(id -u)]
+naf_patterns = ["mef.example.com"]
+ua_ids = ["01000100AE"]
+rate_limit = { requests = 20, per_seconds = 60 }
+TOML
+"$daemon" --config "$work/gbabridged.toml" >"$work/gbabridged.log" 2>&1 &
+pids+=($!)
+wait_for_line "$work/gbabridged.log" '^READY' "${pids[-1]}"
+connect="unix:$work/gbabridged.sock"
+for _ in $(seq 100); do
+  "$cli" status --connect "$connect" 2>/dev/null | grep -q "IMSI" && break
+  sleep 0.05
+done
+"$cli" status --connect "$connect"
+
+step "4. The application asks gbabridged for its key (NAF mef.example.com, Ua 01 00 01 00 AE)"
+echo "\$ gbabridge naf-key --naf mef.example.com --tls-suite 0x00AE --show-key"
+"$cli" naf-key --connect "$connect" --naf mef.example.com --tls-suite 0x00AE --show-key
+json=$("$cli" naf-key --connect "$connect" --naf mef.example.com --tls-suite 0x00AE --json \
+  --show-key)
+btid=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["btid"])' <<<"$json")
+identity=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["psk_identity"])' <<<"$json")
+device_key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])' <<<"$json")
+echo "(the second call was served from the daemon's cache: no APDU, no Ub run)"
+
+step "5. The NAF asks bsf-sim over Zn for the key of the identity the device will present"
+echo "PSK identity: $identity"
+naf_json=$("$tls_naf" --lookup "$identity" --naf-fqdn mef.example.com --zn "$zn" \
+  --zn-token demo-token --json --show-key)
+echo "$naf_json"
+naf_key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])' <<<"$naf_json")
+if [ "$naf_key" = "$device_key" ]; then
+  echo "device and NAF hold the same Ks_ext_NAF: they share a key without ever sending it"
+else
+  echo "KEY MISMATCH between device and NAF" >&2
+  exit 1
+fi
+
+step "6. TLS-PSK (TLS 1.2, TLS_PSK_WITH_AES_128_CBC_SHA256) between device app and NAF"
+"$tls_naf" --listen 127.0.0.1:0 --naf-fqdn mef.example.com --zn "$zn" --zn-token demo-token \
+  --once >"$work/naf.log" 2>&1 &
+pids+=($!)
+wait_for_line "$work/naf.log" '^READY' "${pids[-1]}"
+naf_addr=$(sed -n 's/^READY tls=\(.*\)/\1/p' "$work/naf.log")
+"$tls_device" --daemon "$connect" --naf-host mef.example.com --connect "$naf_addr" \
+  --message "meter 0042 reading 1234 kWh"
+wait "${pids[-1]}" 2>/dev/null || true
+echo "--- NAF server log"
+cat "$work/naf.log"
+
+step "The daemon's log (audit lines: caller, NAF, B-TID, expiry; never a key)"
+grep -v '^READY' "$work/gbabridged.log" | tail -n 15
+
+step "Done: stopping everything the demo started"

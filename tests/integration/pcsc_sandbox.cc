@@ -86,12 +86,21 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::vector<std::string>&
   return ChildProcess(pid);
 }
 
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : pid_(other.pid_), exit_status_(other.exit_status_) {
+  other.pid_ = -1;
+}
+
+void ChildProcess::Reaped(int wait_status) {
+  pid_ = -1;
+  exit_status_ = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -WTERMSIG(wait_status);
+}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
     Stop();
     pid_ = other.pid_;
+    exit_status_ = other.exit_status_;
     other.pid_ = -1;
   }
   return *this;
@@ -103,7 +112,7 @@ bool ChildProcess::running() {
   if (pid_ <= 0) return false;
   int status = 0;
   if (waitpid(pid_, &status, WNOHANG) == pid_) {
-    pid_ = -1;
+    Reaped(status);
     return false;
   }
   return true;
@@ -113,8 +122,11 @@ void ChildProcess::Kill(int signal) {
   if (pid_ <= 0) return;
   kill(pid_, signal);
   int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  if (waitpid(pid_, &status, 0) == pid_) {
+    Reaped(status);
+  } else {
+    pid_ = -1;
+  }
 }
 
 void ChildProcess::Stop() {
@@ -123,7 +135,7 @@ void ChildProcess::Stop() {
   for (int i = 0; i < 100; ++i) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+      Reaped(status);
       return;
     }
     std::this_thread::sleep_for(50ms);

@@ -34,10 +34,14 @@ class ChildProcess {
   bool running();
   void Kill(int signal);  // sends the signal and reaps the child
   void Stop();            // SIGTERM, wait up to 5 s, then SIGKILL
+  // How the reaped child ended: its exit code, or -signal; nullopt while not reaped.
+  std::optional<int> exit_status() const { return exit_status_; }
 
  private:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  void Reaped(int wait_status);
   pid_t pid_ = -1;
+  std::optional<int> exit_status_;
 };
 
 // The pid of a running pcscd, if any (found through /proc).

@@ -1,0 +1,600 @@
+// End to end: soft-usim behind a private pcscd + vpcd, bsf-sim on loopback HTTP (Ub) and
+// gRPC (Zn), and gbabridged on a Unix socket, driven through its gRPC API, the gbabridge CLI,
+// the TLS-PSK example pair and the Python example, as the demo does (issue 4, §4 and §5).
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/e2e/gbabridged_process.h"
+#include "tests/integration/bsf_sim_process.h"
+#include "tests/integration/cli_runner.h"
+#include "tests/integration/pcsc_sandbox.h"
+#include "uicc/bytes.h"
+
+namespace gbabridge::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace v1 = gbabridge::v1;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kMef[] = "mef.example.com";
+const std::string kTlsUa("\x01\x00\x01\x00\xAE", 5);  // TS 33.222: TLS_PSK_WITH_AES_128_CBC_SHA256
+const std::string kDigestUa("\x01\x00\x00\x00\x02", 5);  // TS 24.109 HTTP Digest
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct CallResult {
+  grpc::Status status;
+  std::string reason;  // the gbabridge-error-reason trailer
+  v1::GetNafKeyResponse response;
+};
+
+CallResult CallGetNafKey(v1::GbaBridge::Stub& stub, const std::string& naf, const std::string& ua,
+                         bool force = false) {
+  v1::GetNafKeyRequest request;
+  request.set_naf_fqdn(naf);
+  request.set_ua_security_protocol_id(ua);
+  request.set_force_bootstrap(force);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 30s);
+  CallResult result;
+  result.status = stub.GetNafKey(&context, request, &result.response);
+  const auto& trailers = context.GetServerTrailingMetadata();
+  if (auto it = trailers.find("gbabridge-error-reason"); it != trailers.end()) {
+    result.reason = std::string(it->second.data(), it->second.size());
+  }
+  return result;
+}
+
+v1::GetStatusResponse GetStatus(v1::GbaBridge::Stub& stub) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  v1::GetStatusResponse status;
+  EXPECT_TRUE(stub.GetStatus(&context, v1::GetStatusRequest(), &status).ok());
+  return status;
+}
+
+// Reads WatchEvents on a thread; tests wait for a given event type.
+class EventWatcher {
+ public:
+  explicit EventWatcher(v1::GbaBridge::Stub& stub) {
+    reader_ = stub.WatchEvents(&context_, v1::WatchEventsRequest());
+    thread_ = std::thread([this] {
+      v1::Event event;
+      while (reader_->Read(&event)) {
+        std::lock_guard lock(mu_);
+        events_.push_back(event);
+        cv_.notify_all();
+      }
+    });
+  }
+  ~EventWatcher() {
+    context_.TryCancel();
+    thread_.join();
+  }
+  // Waits for an event of `type` after the first `skip` events; returns its index.
+  std::optional<size_t> WaitFor(v1::EventType type, size_t from = 0,
+                                std::chrono::seconds timeout = 15s) {
+    std::unique_lock lock(mu_);
+    std::optional<size_t> found;
+    cv_.wait_for(lock, timeout, [&] {
+      for (size_t i = from; i < events_.size(); ++i) {
+        if (events_[i].type() == type) {
+          found = i;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+  v1::Event At(size_t i) {
+    std::lock_guard lock(mu_);
+    return events_.at(i);
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::Event>> reader_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<v1::Event> events_;
+};
+
+class DaemonE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: pcscd's socket is in /run/pcscd";
+    char tmpl[] = "/tmp/gbabridge-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    // The peer-uid tests run the CLI as `nobody`, which must reach the socket in here.
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    auto sandbox = PcscSandbox::Start();
+    ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+    sandbox_ = std::move(*sandbox);
+    apdu_log_ = dir_ / "apdu.log";
+    PlugCard();
+  }
+
+  void TearDown() override {
+    daemon_.reset();
+    card_.reset();
+    bsf_.reset();
+    sandbox_.reset();
+    if (!dir_.empty() && !getenv("GBABRIDGE_KEEP_TEST_DIRS")) fs::remove_all(dir_);
+  }
+
+  void PlugCard(bool pin_enabled = false) {
+    const fs::path profile = WriteTestProfile(dir_, /*gba_u=*/true, pin_enabled);
+    // The PIN lives in the card's state: a PIN-enabled card is a different card.
+    auto card =
+        sandbox_->StartSoftUsim(profile, dir_ / (pin_enabled ? "pin-card.json" : "card.json"),
+                                {"--apdu-log", apdu_log_.string()});
+    ASSERT_TRUE(card.ok()) << card.status();
+    card_.emplace(std::move(*card));
+    ASSERT_TRUE(sandbox_->WaitForCard(true).ok());
+  }
+
+  void StartBsf(BsfSimOptions options = {}) {
+    auto bsf = BsfSimProcess::Start(dir_, options);
+    ASSERT_TRUE(bsf.ok()) << bsf.status();
+    bsf_ = std::move(*bsf);
+  }
+
+  void StartDaemon(GbabridgedOptions options = {}) {
+    if (options.bsf_url.empty() && bsf_ != nullptr) options.bsf_url = bsf_->ub_url();
+    auto daemon = GbabridgedProcess::Start(dir_, options);
+    ASSERT_TRUE(daemon.ok()) << daemon.status();
+    daemon_ = std::move(*daemon);
+    stub_ = daemon_->NewStub();
+    // The watcher reads the card once it sees it; wait so that APDU counts start clean.
+    for (int i = 0; i < 200; ++i) {
+      v1::GetStatusResponse status = GetStatus(*stub_);
+      // A PIN-enabled card without the PIN cannot be read further (EF_IMSI needs PIN1).
+      if (status.card_present() &&
+          (!status.imsi_masked().empty() || status.pin_state() == v1::PIN_STATE_REQUIRED)) {
+        return;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "the daemon never reported the card:\n" << daemon_->ReadLog();
+  }
+
+  std::string Cli(const std::string& args) {
+    return absl::StrCat(args, " --connect ", daemon_->target());
+  }
+
+  bsf::v1::GetNafKeyResponse ZnKey(const std::string& btid) {
+    bsf::v1::GetNafKeyRequest request;
+    request.set_btid(btid);
+    request.set_naf_fqdn(kMef);
+    request.set_ua_security_protocol_id(kTlsUa);
+    request.set_gba_u_aware(true);
+    bsf::v1::GetNafKeyResponse response;
+    grpc::Status status = bsf_->GetNafKey("mef-token", request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  fs::path dir_;
+  fs::path apdu_log_;
+  std::unique_ptr<PcscSandbox> sandbox_;
+  std::optional<ChildProcess> card_;
+  std::unique_ptr<BsfSimProcess> bsf_;
+  std::unique_ptr<GbabridgedProcess> daemon_;
+  std::unique_ptr<v1::GbaBridge::Stub> stub_;
+};
+
+// Demo steps 3-6: the CLI gets Ks_ext_NAF from the daemon, the NAF gets the same key over
+// Zn, and the example device application and NAF complete a TLS-PSK handshake keyed with it
+// (TS 33.222, gba-facts §8). oneM2M SER-004/005/006/019: the USIM's credentials and the
+// network's GBA give the application its service-layer key through an API.
+TEST_F(DaemonE2eTest, DemoPathCliKeyMatchesZnAndTlsPskHandshakeSucceeds) {
+  StartBsf();
+  StartDaemon();
+
+  CommandResult cli =
+      RunCli(Cli("naf-key --naf mef.example.com --tls-suite 0x00AE --json --show-key"));
+  ASSERT_EQ(cli.exit_code, 0) << cli.output;
+  const nlohmann::json key = nlohmann::json::parse(cli.output.substr(cli.output.find('{')));
+  const std::string btid = key.at("btid");
+  EXPECT_EQ(key.at("gba_mode"), "GBA_U");
+  EXPECT_EQ(key.at("psk_identity"), "3GPP-bootstrapping-uicc." + btid);
+
+  const bsf::v1::GetNafKeyResponse zn = ZnKey(btid);
+  EXPECT_EQ(HexEncode(AsBytes(zn.ks_naf())), key.at("key").get<std::string>());
+
+  // Without --show-key the key is not printed.
+  CommandResult hidden = RunCli(Cli("naf-key --naf mef.example.com --tls-suite 0x00AE"));
+  ASSERT_EQ(hidden.exit_code, 0) << hidden.output;
+  EXPECT_THAT(hidden.output, HasSubstr(btid));
+  EXPECT_THAT(hidden.output, Not(HasSubstr(key.at("key").get<std::string>())));
+
+  CommandResult status = RunCli(Cli("status --json"));
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("00101"));
+
+  // The TLS-PSK pair: the NAF looks the B-TID up over Zn.
+  const fs::path naf_log = dir_ / "naf.log";
+  auto naf =
+      ChildProcess::Start({GBABRIDGE_TLS_NAF_BIN, "--listen", "127.0.0.1:0", "--naf-fqdn", kMef,
+                           "--zn", bsf_->zn_address(), "--zn-token", "mef-token", "--once"},
+                          naf_log);
+  ASSERT_TRUE(naf.ok()) << naf.status();
+  std::smatch m;
+  std::string naf_out;
+  const std::regex ready(R"(READY tls=(\S+))");
+  for (int i = 0; i < 200 && !std::regex_search(naf_out, m, ready); ++i) {
+    std::this_thread::sleep_for(25ms);
+    naf_out = ReadFile(naf_log);
+  }
+  ASSERT_TRUE(std::regex_search(naf_out, m, ready)) << naf_out;
+  const std::string device_cmd =
+      absl::StrCat(GBABRIDGE_TLS_DEVICE_BIN, " --daemon ", daemon_->target(), " --naf-host ", kMef,
+                   " --connect ", m[1].str(), " --message 'meter reading 42' 2>&1");
+  FILE* pipe = popen(device_cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string device_out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) device_out.append(buffer, n);
+  const int device_rc = pclose(pipe);
+  EXPECT_EQ(WEXITSTATUS(device_rc), 0) << device_out << "\nNAF:\n" << ReadFile(naf_log);
+  EXPECT_THAT(device_out, HasSubstr("meter reading 42"));
+  EXPECT_THAT(device_out, HasSubstr(btid));
+
+  // The Python example over the same socket, when Debian's python3-grpcio is installed.
+  const fs::path stubs = fs::path(GBABRIDGE_PYTHON_STUBS_DIR);
+  if (std::system("/usr/bin/python3 -c 'import grpc' 2>/dev/null") == 0 && fs::exists(stubs)) {
+    CommandResult py{};
+    const std::string cmd =
+        absl::StrCat("PYTHONPATH=", stubs.string(), " /usr/bin/python3 ", GBABRIDGE_SOURCE_DIR,
+                     "/examples/python/get_naf_key.py --socket ", daemon_->socket_path().string(),
+                     " --naf mef.example.com --ua 01000100AE 2>&1");
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, p)) > 0;) py.output.append(buffer, n);
+    EXPECT_EQ(WEXITSTATUS(pclose(p)), 0) << py.output;
+    EXPECT_THAT(py.output, HasSubstr(btid));
+  }
+
+  // No log of the run holds the key, in hex (either case) or base64.
+  const std::string key_hex = key.at("key");
+  std::string key_hex_upper = key_hex;
+  for (char& c : key_hex_upper) c = static_cast<char>(toupper(c));
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    if (entry.path().extension() != ".log") continue;
+    const std::string text = ReadFile(entry.path());
+    EXPECT_THAT(text, Not(HasSubstr(key_hex))) << entry.path();
+    EXPECT_THAT(text, Not(HasSubstr(key_hex_upper))) << entry.path();
+    EXPECT_THAT(text, Not(HasSubstr(zn.ks_naf()))) << entry.path();
+  }
+  // The audit line names the caller, the NAF and the B-TID.
+  EXPECT_THAT(daemon_->ReadLog(), HasSubstr(btid));
+}
+
+// Single flight through the real stack: 100 concurrent GetNafKey calls on a cold daemon
+// cause exactly one bootstrapping AUTHENTICATE on the card (and, in GBA_U, one NAF
+// derivation AUTHENTICATE for Ks_ext_NAF); once cached, calls cost no APDU at all.
+TEST_F(DaemonE2eTest, HundredConcurrentCallsOnAColdDaemonAuthenticateOnce) {
+  StartBsf();
+  StartDaemon();
+  const int authenticate_before = CountApdus(apdu_log_, "GBA-BOOTSTRAP");
+
+  std::vector<CallResult> results(100);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 100; ++i) {
+    threads.emplace_back([&, i] { results[i] = CallGetNafKey(*stub_, kMef, kTlsUa); });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> btids;
+  for (const CallResult& r : results) {
+    ASSERT_TRUE(r.status.ok()) << r.status.error_message() << " " << r.reason;
+    btids.insert(r.response.btid());
+    EXPECT_EQ(r.response.key(), results[0].response.key());
+  }
+  EXPECT_EQ(btids.size(), 1u);
+  EXPECT_EQ(CountApdus(apdu_log_, "GBA-BOOTSTRAP") - authenticate_before, 1);
+  EXPECT_EQ(CountApdus(apdu_log_, "GBA-NAF-DERIVATION"), 1);
+  EXPECT_EQ(CountApdus(apdu_log_, "AUTHENTICATE"), 2);
+
+  const int all_before = CountApdus(apdu_log_);
+  threads.clear();
+  for (int i = 0; i < 100; ++i) {
+    threads.emplace_back([&, i] { results[i] = CallGetNafKey(*stub_, kMef, kTlsUa); });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const CallResult& r : results) ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(CountApdus(apdu_log_), all_before) << "a cached key must cost no APDU";
+}
+
+// Card hot-plug: removal emits CARD_REMOVED and wipes the session; keys are UNAVAILABLE
+// until the card is back; reinsertion emits CARD_INSERTED and a new bootstrap follows.
+TEST_F(DaemonE2eTest, CardRemovalMidStreamEmitsEventAndWipesTheSession) {
+  StartBsf();
+  StartDaemon();
+  CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+
+  EventWatcher watcher(*stub_);
+  ASSERT_TRUE(watcher.WaitFor(v1::EVENT_TYPE_SNAPSHOT).has_value());
+  EXPECT_EQ(watcher.At(0).status().session_state(), v1::SESSION_STATE_VALID);
+
+  card_->Kill(SIGKILL);  // vpcd reports the card gone
+  std::optional<size_t> removed = watcher.WaitFor(v1::EVENT_TYPE_CARD_REMOVED);
+  ASSERT_TRUE(removed.has_value()) << daemon_->ReadLog();
+  v1::GetStatusResponse status = GetStatus(*stub_);
+  EXPECT_FALSE(status.card_present());
+  EXPECT_EQ(status.session_state(), v1::SESSION_STATE_NONE);
+  CallResult none = CallGetNafKey(*stub_, kMef, kTlsUa);
+  EXPECT_EQ(none.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(none.reason, ::testing::AnyOf("NO_CARD", "CARD_REMOVED"));
+
+  PlugCard();
+  ASSERT_TRUE(watcher.WaitFor(v1::EVENT_TYPE_CARD_INSERTED, *removed).has_value());
+  CallResult again = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(again.status.ok()) << again.status.error_message() << " " << again.reason;
+  EXPECT_NE(again.response.btid(), first.response.btid());
+  EXPECT_TRUE(watcher.WaitFor(v1::EVENT_TYPE_BOOTSTRAPPED, *removed).has_value());
+}
+
+// Session expiry: when the BSF's lifetime (minus the margin) runs out, the keys are wiped,
+// SESSION_EXPIRED is sent, and the next GetNafKey bootstraps again.
+TEST_F(DaemonE2eTest, SessionExpiryLeadsToANewBootstrap) {
+  StartBsf({.lifetime_seconds = 6});
+  StartDaemon({.refresh_margin_seconds = 2});
+  EventWatcher watcher(*stub_);
+  CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  ASSERT_TRUE(watcher.WaitFor(v1::EVENT_TYPE_SESSION_EXPIRED, 0, 20s).has_value())
+      << daemon_->ReadLog();
+  EXPECT_THAT(GetStatus(*stub_).session_state(),
+              ::testing::AnyOf(v1::SESSION_STATE_EXPIRED, v1::SESSION_STATE_NONE));
+  CallResult second = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(second.status.ok()) << second.status.error_message();
+  EXPECT_NE(second.response.btid(), first.response.btid());
+  EXPECT_NE(second.response.key(), first.response.key());
+}
+
+// Authorisation over the real socket (oneM2M SER-022): an allowed caller, a NAF outside its
+// patterns, a Ua id it may not use, a peer uid with no policy entry, and the rate limit.
+TEST_F(DaemonE2eTest, PolicyDecidesPerCallerNafAndUaAndRateLimits) {
+  StartBsf();
+  StartDaemon({.clients = R"([[client]]
+name = "root-tls-only"
+uids = [0]
+naf_patterns = ["mef.example.com"]
+ua_ids = ["01000100AE"]
+rate_limit = { requests = 4, per_seconds = 3600 }
+)",
+               .socket_mode = "0666"});
+  CallResult allowed = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(allowed.status.ok()) << allowed.status.error_message();
+  EXPECT_TRUE(allowed.response.impi().empty()) << "may_read_impi is off by default";
+
+  CallResult other_naf = CallGetNafKey(*stub_, "other.example.com", kTlsUa);
+  EXPECT_EQ(other_naf.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other_naf.reason, "NAF_NOT_ALLOWED");
+  CallResult other_ua = CallGetNafKey(*stub_, kMef, kDigestUa);
+  EXPECT_EQ(other_ua.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other_ua.reason, "UA_NOT_ALLOWED");
+
+  // uid 65534 (nobody) reaches the 0666 socket but has no policy entry: default deny.
+  CommandResult root_cli = RunCli(Cli("naf-key --naf mef.example.com --tls-suite 0x00AE"));
+  EXPECT_EQ(root_cli.exit_code, 0) << root_cli.output;
+  CommandResult as_nobody{};
+  {
+    const std::string cmd = absl::StrCat(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups ", GBABRIDGE_CLI_BIN,
+        " naf-key --naf mef.example.com --tls-suite 0x00AE --connect ", daemon_->target(), " 2>&1");
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, p)) > 0;)
+      as_nobody.output.append(buffer, n);
+    as_nobody.exit_code = WEXITSTATUS(pclose(p));
+  }
+  EXPECT_EQ(as_nobody.exit_code, 11) << as_nobody.output;
+  EXPECT_THAT(as_nobody.output, HasSubstr("CALLER_NOT_ALLOWED"));
+
+  // Rate limit: 4 per hour, and the allowed call plus the CLI call above used two (denied
+  // requests are refused before the bucket).
+  CallResult third = CallGetNafKey(*stub_, kMef, kTlsUa);
+  EXPECT_TRUE(third.status.ok()) << third.status.error_message() << " " << third.reason;
+  CallResult limited;
+  for (int i = 0; i < 3; ++i) {
+    limited = CallGetNafKey(*stub_, kMef, kTlsUa);
+    if (!limited.status.ok()) break;
+  }
+  EXPECT_EQ(limited.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(limited.reason, "RATE_LIMITED");
+  EXPECT_THAT(daemon_->ReadLog(), HasSubstr("NAF_NOT_ALLOWED"));
+}
+
+// The socket is 0660 by default: a local user outside the group cannot even connect.
+TEST_F(DaemonE2eTest, DefaultSocketModeKeepsOtherUsersOut) {
+  StartBsf();
+  StartDaemon();
+  struct stat st {};
+  ASSERT_EQ(stat(daemon_->socket_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  CommandResult as_nobody{};
+  const std::string cmd =
+      absl::StrCat("setpriv --reuid=65534 --regid=65534 --clear-groups ", GBABRIDGE_CLI_BIN,
+                   " status --timeout 5 --connect ", daemon_->target(), " 2>&1");
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, p)) > 0;) as_nobody.output.append(buffer, n);
+  as_nobody.exit_code = WEXITSTATUS(pclose(p));
+  EXPECT_EQ(as_nobody.exit_code, 10) << as_nobody.output;
+}
+
+// Errors from the card and the network reach the caller as documented codes and reasons.
+TEST_F(DaemonE2eTest, UnreachableBsfAndMissingPinAreReportedWithReasons) {
+  StartDaemon({.bsf_url = "http://127.0.0.1:9/"});
+  CallResult unreachable = CallGetNafKey(*stub_, kMef, kTlsUa);
+  EXPECT_EQ(unreachable.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(unreachable.reason, "BSF_UNREACHABLE");
+  EXPECT_THAT(unreachable.status.error_message(), HasSubstr("127.0.0.1:9"));
+  CallResult bad_naf = CallGetNafKey(*stub_, "not a fqdn", kTlsUa);
+  EXPECT_EQ(bad_naf.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad_naf.reason, "INCORRECT_NAF_ID");
+  CallResult bad_ua = CallGetNafKey(*stub_, kMef, "\x01\x00");
+  EXPECT_EQ(bad_ua.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad_ua.reason, "SECURITY_PROTOCOL_NOT_SUPPORTED");
+}
+
+TEST_F(DaemonE2eTest, PinEnabledCardNeedsThePinFile) {
+  card_.reset();
+  ASSERT_TRUE(sandbox_->WaitForCard(false).ok());
+  PlugCard(/*pin_enabled=*/true);
+  StartBsf();
+  StartDaemon();
+  CallResult no_pin = CallGetNafKey(*stub_, kMef, kTlsUa);
+  EXPECT_EQ(no_pin.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(no_pin.reason, "PIN_REQUIRED");
+  ASSERT_EQ(daemon_->Stop(), 0);
+
+  const fs::path pin_file = dir_ / "pin";
+  std::ofstream(pin_file) << "1234\n";
+  fs::permissions(pin_file, fs::perms::owner_read | fs::perms::owner_write);
+  StartDaemon({.extra_args = {"--pin-file", pin_file.string()}});
+  CallResult with_pin = CallGetNafKey(*stub_, kMef, kTlsUa);
+  EXPECT_TRUE(with_pin.status.ok()) << with_pin.status.error_message() << " " << with_pin.reason;
+}
+
+// Keys live only in the daemon's locked memory: after a SIGTERM (clean exit 0, socket
+// removed) nothing on disk holds the served key, and a new daemon has no session.
+TEST_F(DaemonE2eTest, DaemonRestartLeavesNoKeyOnDisk) {
+  StartBsf();
+  StartDaemon();
+  CallResult served = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(served.status.ok()) << served.status.error_message();
+  const std::string key = served.response.key();
+  const std::string key_hex = HexEncode(AsBytes(key));
+  EXPECT_EQ(daemon_->Stop(), 0);
+  EXPECT_FALSE(fs::exists(daemon_->socket_path()));
+
+  for (const auto& entry : fs::recursive_directory_iterator(dir_)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string content = ReadFile(entry.path());
+    EXPECT_THAT(content, Not(HasSubstr(key))) << entry.path();
+    EXPECT_THAT(content, Not(HasSubstr(key_hex))) << entry.path();
+  }
+  if (fs::exists("/run/gbabridge")) {
+    for (const auto& entry : fs::recursive_directory_iterator("/run/gbabridge")) {
+      if (entry.is_regular_file()) {
+        EXPECT_THAT(ReadFile(entry.path()), Not(HasSubstr(key))) << entry.path();
+      }
+    }
+  }
+
+  const int authenticate_before = CountApdus(apdu_log_, "GBA-BOOTSTRAP");
+  StartDaemon();
+  EXPECT_EQ(GetStatus(*stub_).session_state(), v1::SESSION_STATE_NONE);
+  CallResult again = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_NE(again.response.btid(), served.response.btid());
+  EXPECT_EQ(CountApdus(apdu_log_, "GBA-BOOTSTRAP") - authenticate_before, 1);
+}
+
+// Operations: grpc.health.v1 answers SERVING, and server reflection lists the service (what
+// grpcurl needs). Called with the generic stub, as those protos are not in Debian's -dev.
+TEST_F(DaemonE2eTest, HealthAndReflectionServicesAnswer) {
+  StartDaemon({.bsf_url = "http://127.0.0.1:9/"});
+  auto channel = grpc::CreateChannel(daemon_->target(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+
+  // HealthCheckRequest{service=""} is empty; HealthCheckResponse{status=SERVING(1)} = 08 01.
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    grpc::ByteBuffer request;  // empty message
+    grpc::Slice empty;
+    request = grpc::ByteBuffer(&empty, 1);
+    grpc::ByteBuffer response;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                      &response, [&](grpc::Status s) {
+                        std::lock_guard lock(mu);
+                        status = s;
+                        done = true;
+                        cv.notify_all();
+                      });
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done; });
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    std::vector<grpc::Slice> slices;
+    ASSERT_TRUE(response.Dump(&slices).ok());
+    std::string bytes;
+    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  }
+
+  // ServerReflectionRequest{list_services = ""}: field 7, length-delimited, empty.
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    grpc::CompletionQueue cq;
+    auto call = generic.PrepareCall(&context,
+                                    "/grpc.reflection.v1alpha.ServerReflection/"
+                                    "ServerReflectionInfo",
+                                    &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    call->StartCall(reinterpret_cast<void*>(1));
+    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+    const std::string list_services("\x3a\x00", 2);
+    grpc::Slice slice(list_services);
+    grpc::ByteBuffer request(&slice, 1);
+    call->Write(request, reinterpret_cast<void*>(2));
+    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+    grpc::ByteBuffer response;
+    call->Read(&response, reinterpret_cast<void*>(3));
+    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+    std::vector<grpc::Slice> slices;
+    ASSERT_TRUE(response.Dump(&slices).ok());
+    std::string bytes;
+    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    EXPECT_THAT(bytes, HasSubstr("gbabridge.v1.GbaBridge"));
+    EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
+    call->WritesDone(reinterpret_cast<void*>(4));
+    cq.Next(&tag, &ok);
+    grpc::Status status;
+    call->Finish(&status, reinterpret_cast<void*>(5));
+    while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(5)) {
+    }
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gbabridge::testing

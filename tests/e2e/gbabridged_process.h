@@ -1,0 +1,64 @@
+// Test harness: a gbabridged process on a private Unix socket, configured by a TOML file
+// written into the test's directory, and a gRPC stub connected to it over that socket.
+#ifndef GBABRIDGE_TESTS_E2E_GBABRIDGED_PROCESS_H_
+#define GBABRIDGE_TESTS_E2E_GBABRIDGED_PROCESS_H_
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gbabridge/v1/gbabridge.grpc.pb.h"
+#include "tests/integration/pcsc_sandbox.h"
+
+namespace gbabridge::testing {
+
+struct GbabridgedOptions {
+  std::string reader = PcscSandbox::kReaderName;
+  std::string bsf_url = "";
+  // [[client]] entries, verbatim TOML. The default lets uid 0 (the test runner) have any
+  // NAF under example.com with any Ua id.
+  std::string clients = R"([[client]]
+name = "test-runner"
+uids = [0]
+naf_patterns = ["mef.example.com", "other.example.com", "*.example.com"]
+ua_ids = ["*"]
+may_read_impi = true
+)";
+  std::string socket_mode = "0660";
+  int refresh_margin_seconds = 60;
+  std::vector<std::string> extra_args = {};
+};
+
+class GbabridgedProcess {
+ public:
+  static absl::StatusOr<std::unique_ptr<GbabridgedProcess>> Start(const std::filesystem::path& dir,
+                                                                  GbabridgedOptions options);
+
+  // SIGTERM and wait; returns the exit status (0 on a clean shutdown).
+  std::optional<int> Stop();
+
+  const std::filesystem::path& socket_path() const { return socket_; }
+  std::string target() const { return "unix:" + socket_.string(); }
+  const std::filesystem::path& log_path() const { return log_; }
+  std::string ReadLog() const;
+  pid_t pid() const { return process_->pid(); }
+
+  std::unique_ptr<gbabridge::v1::GbaBridge::Stub> NewStub() const;
+
+ private:
+  GbabridgedProcess() = default;
+
+  std::filesystem::path socket_;
+  std::filesystem::path log_;
+  std::optional<ChildProcess> process_;
+};
+
+// Lines of soft-usim's --apdu-log whose command name is `name` (e.g. "AUTHENTICATE").
+int CountApdus(const std::filesystem::path& apdu_log, const std::string& name = "");
+
+}  // namespace gbabridge::testing
+
+#endif  // GBABRIDGE_TESTS_E2E_GBABRIDGED_PROCESS_H_
