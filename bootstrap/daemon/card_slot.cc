@@ -1,7 +1,11 @@
 #include "bootstrap/daemon/card_slot.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
+#include <array>
+#include <cerrno>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -38,7 +42,10 @@ class ObservingChannel : public CardChannel {
     // Commands carry the PIN and NAF derivation input.
     Cleanse(std::span<uint8_t>(command->data));
     if (!response.ok()) return Note(response.status());
-    return response->Encode();
+    // AUTHENTICATE answers carry RES/CK/IK or Ks_ext_NAF: wipe this layer's copy.
+    Bytes encoded = response->Encode();
+    Cleanse(std::span<uint8_t>(response->data));
+    return encoded;
   }
 
  private:
@@ -63,23 +70,34 @@ std::string_view PinView(const SecretBytes& pin) {
 }  // namespace
 
 absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // read(2) into a small local buffer, wiped afterwards: an ifstream would leave the PIN in
+  // its own heap buffer. A PIN file is a few bytes; more than 64 is not a PIN file.
+  std::array<uint8_t, 64> buffer{};
+  size_t length = 0;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     return absl::InvalidArgumentError(absl::StrCat("cannot read the PIN file ", path,
                                                    " (missing, or not readable by this user)"));
   }
-  std::string line;
-  std::getline(in, line);
-  const size_t begin = line.find_first_not_of(" \t\r\n");
-  const size_t end = line.find_last_not_of(" \t\r\n");
-  const std::string_view pin = begin == std::string::npos
-                                   ? std::string_view()
-                                   : std::string_view(line).substr(begin, end - begin + 1);
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data() + length, buffer.size() - length);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    length += static_cast<size_t>(n);
+    if (length == buffer.size()) break;
+  }
+  ::close(fd);
+  std::string_view text(reinterpret_cast<const char*>(buffer.data()), length);
+  text = text.substr(0, text.find('\n'));
+  const size_t begin = text.find_first_not_of(" \t\r");
+  const size_t end = text.find_last_not_of(" \t\r");
+  const std::string_view pin =
+      begin == std::string_view::npos ? std::string_view() : text.substr(begin, end - begin + 1);
   const bool valid =
       pin.size() >= 4 && pin.size() <= 8 &&
       std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
   SecretBytes result = valid ? SecretBytes::CopyFrom(AsBytes(pin)) : SecretBytes();
-  Cleanse(std::span<uint8_t>(reinterpret_cast<uint8_t*>(line.data()), line.size()));
+  Cleanse(std::span<uint8_t>(buffer));
   if (!valid) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the PIN file ", path, " must hold PIN1 on its first line: 4 to 8 decimal digits"));
@@ -156,13 +174,15 @@ absl::Status CardSlot::CheckPin() {
                      "PIN1 is enabled on the card and no PIN is configured: set [card] pin_file "
                      "(--pin-file) to a file holding it");
   }
-  // The ICCID is readable without the PIN (EF_ICCID under the MF, TS 102 221 §13.2). An
-  // unreadable one counts as "" and so as the same card: never risk a second wrong try.
+  // The ICCID is readable without the PIN (EF_ICCID under the MF, TS 102 221 §13.2). Every
+  // card that rejected the PIN is remembered; an unreadable ICCID (now or then) counts as
+  // possibly the same card: never risk a second wrong try on any card.
   std::string iccid;
   if (absl::StatusOr<Bytes> raw = usim_->ReadIccid(); raw.ok()) {
     if (absl::StatusOr<std::string> digits = DecodeIccid(*raw); digits.ok()) iccid = *digits;
   }
-  if (rejected_by_.has_value() && *rejected_by_ == iccid) {
+  if (!rejected_by_.empty() &&
+      (iccid.empty() || rejected_by_.contains(iccid) || rejected_by_.contains(""))) {
     return CardError(CardErrorReason::kPinWrong,
                      "this card rejected the configured PIN earlier; it is not presented again "
                      "so as not to block the card. Correct [card] pin_file and restart "
@@ -170,7 +190,7 @@ absl::Status CardSlot::CheckPin() {
   }
   absl::Status verified = usim_->VerifyPin(PinView(options_.pin));
   if (GetCardErrorReason(verified) == CardErrorReason::kPinWrong) {
-    rejected_by_ = iccid;
+    rejected_by_.insert(iccid);
     return CardError(CardErrorReason::kPinWrong,
                      absl::StrCat("the configured PIN was rejected: ", verified.message(),
                                   ". It will not be presented to this card again; correct "

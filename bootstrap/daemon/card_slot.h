@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -86,7 +87,7 @@ class CardSlot {
   bool ready_ = false;
   bool new_card_ = true;
   // The ICCID ("" if unreadable) of the card that rejected the configured PIN.
-  std::optional<std::string> rejected_by_;
+  std::set<std::string> rejected_by_;  // ICCIDs ("" = unreadable) that rejected the PIN
 };
 
 }  // namespace gbabridge::daemon

@@ -50,6 +50,11 @@ wait_for_line() {  # FILE REGEX PID
   return 1
 }
 
+if command -v systemctl >/dev/null && systemctl is-active --quiet pcscd.socket 2>/dev/null; then
+  echo "systemd's pcscd.socket is active: it would start the system pcscd on the first PC/SC" >&2
+  echo "call. pcscd's socket is global, so stop it first: systemctl stop pcscd.socket pcscd" >&2
+  exit 1
+fi
 if pgrep -x pcscd >/dev/null; then
   echo "A pcscd is already running (pid $(pgrep -x pcscd | head -1)). pcscd's socket is" >&2
   echo "global, so the demo needs it stopped: systemctl stop pcscd.socket pcscd" >&2

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -157,6 +158,14 @@ std::vector<pid_t> RunningPcscdPids() {
 }
 
 absl::StatusOr<std::unique_ptr<PcscSandbox>> PcscSandbox::Start() {
+  // Socket activation: no pcscd process yet, but systemd owns /run/pcscd/pcscd.comm and
+  // would start the system pcscd on the first PC/SC call.
+  if (std::system("command -v systemctl >/dev/null 2>&1 && "
+                  "systemctl is-active --quiet pcscd.socket 2>/dev/null") == 0) {
+    return absl::FailedPreconditionError(
+        "systemd's pcscd.socket is active; pcscd's socket is global, so the integration tests "
+        "cannot start their own pcscd. Stop it first (`systemctl stop pcscd.socket pcscd`).");
+  }
   std::vector<pid_t> running = RunningPcscdPids();
   if (!running.empty()) {
     return absl::FailedPreconditionError(

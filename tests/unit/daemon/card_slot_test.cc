@@ -212,6 +212,23 @@ TEST_F(CardSlotTest, AnotherCardGetsThePinTried) {
   EXPECT_EQ(channel_->pins_presented, 2);
 }
 
+// Two cards that both reject the PIN, swapped back and forth: each got one wrong try, never
+// a second (the slot remembers every card that rejected it, not only the last).
+TEST_F(CardSlotTest, AlternatingRejectingCardsAreEachTriedOnce) {
+  auto first = MakeCard(dir_, "8900000000000000001", "pin = \"1111\"\npin_enabled = true");
+  auto second = MakeCard(dir_, "8900000000000000002", "pin = \"2222\"\npin_enabled = true");
+  auto slot = MakeSlot("1234");
+  for (int round = 0; round < 3; ++round) {
+    Use(first.get());
+    slot->NotifyCardChanged();
+    EXPECT_EQ(GetCardErrorReason(slot->Provide().status()), CardErrorReason::kPinWrong);
+    Use(second.get());
+    slot->NotifyCardChanged();
+    EXPECT_EQ(GetCardErrorReason(slot->Provide().status()), CardErrorReason::kPinWrong);
+  }
+  EXPECT_EQ(channel_->pins_presented, 2);
+}
+
 TEST_F(CardSlotTest, ReverifiesThePinAfterAResetBySomeoneElse) {
   auto card = MakeCard(dir_, "8900000000000000001", kPinOn);
   Use(card.get());
