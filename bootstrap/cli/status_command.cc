@@ -108,6 +108,8 @@ json StatusToJson(const v1::GetStatusResponse& status) {
        status.has_session_expiry() ? json(FormatTimestamp(status.session_expiry())) : json()},
       {"gba_mode", StringOrNull(GbaModeText(status.gba_mode()))},
       {"bsf_url", StringOrNull(status.bsf_url())},
+      {"card_error_reason", StringOrNull(status.card_error_reason())},
+      {"card_error_message", StringOrNull(status.card_error_message())},
   };
 }
 
@@ -123,6 +125,10 @@ void PrintStatus(const v1::GetStatusResponse& status, std::ostream& out) {
   if (status.card_present()) {
     out << "IMSI: " << (status.imsi_masked().empty() ? "(not read)" : status.imsi_masked()) << "\n"
         << "GBA_U: " << (status.gba_u_capable() ? "yes" : "no (GBA_ME only)") << "\n";
+  }
+  if (!status.card_error_reason().empty()) {
+    out << "card problem: " << status.card_error_message() << " [" << status.card_error_reason()
+        << "]\n";
   }
   out << "PIN: " << PinStateHuman(status.pin_state()) << "\n"
       << "session: " << SessionHuman(status) << "\n"

@@ -276,6 +276,11 @@ void GbaBridgeService::FillStatus(v1::GetStatusResponse* status) {
   status->set_gba_u_capable(card.card_present && card.gba_u_capable);
   status->set_pin_state(PinStateToProto(card.pin));
   status->set_bsf_url(card.bsf_url);
+  if (!card.last_error.ok()) {
+    const absl::string_view reason = ErrorReasonName(card.last_error);
+    status->set_card_error_reason(std::string(reason));
+    status->set_card_error_message(std::string(card.last_error.message()));
+  }
 
   const SessionManagerStatus sessions = sessions_.Status();
   if (sessions.session.has_value()) {
@@ -323,6 +328,38 @@ grpc::Status GbaBridgeService::WatchEvents(grpc::ServerContext* context,
                    "", "", "", client.status());
     return ToGrpcStatus(client.status(), context);
   }
+
+  // Opening a stream takes a token like any request, and the streams a client holds open
+  // are capped: each one occupies a server thread until it ends.
+  const std::string client_name = (*client)->name;
+  if ((*client)->rate_limit.has_value()) {
+    absl::Status allowed = rate_limiter_.Acquire(client_name, *(*client)->rate_limit);
+    if (!allowed.ok()) {
+      audit_.Refused("WatchEvents", *peer, client_name, "", "", allowed);
+      return ToGrpcStatus(allowed, context);
+    }
+  }
+  {
+    std::lock_guard lock(watch_mu_);
+    int& open = watch_streams_[client_name];
+    if (open >= options_.max_watch_streams_per_client) {
+      const absl::Status too_many =
+          DaemonError(DaemonErrorReason::kRateLimited,
+                      absl::StrCat("client '", client_name, "' already has ", open,
+                                   " WatchEvents streams open (the limit); close one first"));
+      audit_.Refused("WatchEvents", *peer, client_name, "", "", too_many);
+      return ToGrpcStatus(too_many, context);
+    }
+    ++open;
+  }
+  struct StreamCount {
+    GbaBridgeService* service;
+    std::string name;
+    ~StreamCount() {
+      std::lock_guard lock(service->watch_mu_);
+      if (--service->watch_streams_[name] == 0) service->watch_streams_.erase(name);
+    }
+  } stream_count{this, client_name};
 
   // Subscribe before taking the snapshot, so that nothing that happens in between is lost
   // (at worst an event repeats what the snapshot already shows).

@@ -15,7 +15,9 @@
 #define GBABRIDGE_BOOTSTRAP_DAEMON_GBA_BRIDGE_SERVICE_H_
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -42,6 +44,9 @@ using CardSnapshotSource = std::function<CardSnapshot()>;
 // (audit_log.h): the daemon registers it with its sink first.
 struct GbaBridgeServiceOptions {
   std::string daemon_version;
+  // WatchEvents streams open at once per client entry. Each stream holds a server thread,
+  // so one application must not be able to pile them up (oneM2M SER-001).
+  int max_watch_streams_per_client = 4;
 };
 
 // Conversions between the daemon's types and gbabridge.v1, kept here in one place.
@@ -90,6 +95,8 @@ class GbaBridgeService final : public gbabridge::v1::GbaBridge::Service {
   CardSnapshotSource card_;
   GbaBridgeServiceOptions options_;
   AuditLog audit_;
+  std::mutex watch_mu_;
+  std::map<std::string, int> watch_streams_;  // open WatchEvents streams by client name
 };
 
 }  // namespace gbabridge::daemon

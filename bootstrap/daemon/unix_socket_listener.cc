@@ -71,6 +71,24 @@ absl::Status MakeParentDirectories(const std::filesystem::path& dir) {
   return absl::OkStatus();
 }
 
+// The socket's mode and group are set by path after bind(): in a directory that another
+// user may write, the file could be swapped for a link in between, and chmod would then
+// follow it. So the directory must be writable only by its owner, and owned by us or root.
+absl::Status CheckSocketDirectory(const std::filesystem::path& dir) {
+  const std::filesystem::path checked = dir.empty() ? std::filesystem::path(".") : dir;
+  struct stat st {};
+  if (::stat(checked.c_str(), &st) != 0) {
+    return SystemError(errno, absl::StrCat("cannot inspect ", checked.string()));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 || (st.st_uid != 0 && st.st_uid != ::geteuid())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the socket's directory ", checked.string(),
+        " is writable by other users or owned by another user; put the socket in a directory "
+        "only the daemon's user (or root) can write, e.g. /run/gbabridge"));
+  }
+  return absl::OkStatus();
+}
+
 // A leftover socket file is removed only if nobody accepts connections on it.
 absl::Status RemoveStaleSocket(const std::string& path) {
   struct stat st {};
@@ -139,6 +157,9 @@ absl::StatusOr<std::unique_ptr<UnixSocketListener>> UnixSocketListener::Create(
                                                    " bytes long: \"", path, "\""));
   }
   if (absl::Status s = MakeParentDirectories(std::filesystem::path(path).parent_path()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckSocketDirectory(std::filesystem::path(path).parent_path()); !s.ok()) {
     return s;
   }
   if (absl::Status s = RemoveStaleSocket(path); !s.ok()) return s;

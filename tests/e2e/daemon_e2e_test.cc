@@ -348,6 +348,7 @@ TEST_F(DaemonE2eTest, CardRemovalMidStreamEmitsEventAndWipesTheSession) {
   v1::GetStatusResponse status = GetStatus(*stub_);
   EXPECT_FALSE(status.card_present());
   EXPECT_EQ(status.session_state(), v1::SESSION_STATE_NONE);
+  EXPECT_EQ(status.card_error_reason(), "NO_CARD");
   CallResult none = CallGetNafKey(*stub_, kMef, kTlsUa);
   EXPECT_EQ(none.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(none.reason, ::testing::AnyOf("NO_CARD", "CARD_REMOVED"));

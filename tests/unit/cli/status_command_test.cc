@@ -94,6 +94,21 @@ TEST_F(StatusCommandTest, HumanOutputStates) {
   EXPECT_THAT(out_.str(), HasSubstr("session: expired at 2026-11-27T21:40:00Z (GBA_ME)\n"));
 }
 
+// A card the daemon cannot use is explained without waiting for a request to fail.
+TEST_F(StatusCommandTest, ShowsWhyTheCardIsUnusable) {
+  v1::GetStatusResponse s;
+  s.set_daemon_version("0.2.0");
+  s.set_card_error_reason("PCSCD_NOT_RUNNING");
+  s.set_card_error_message("the PC/SC daemon (pcscd) is not running");
+  daemon_.service().status_response = s;
+  ASSERT_EQ(Run(false), kExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("card problem: the PC/SC daemon (pcscd) is not running "
+                                    "[PCSCD_NOT_RUNNING]\n"));
+  ASSERT_EQ(Run(true), kExitOk) << err_.str();
+  nlohmann::json j = nlohmann::json::parse(out_.str().substr(out_.str().find('{')));
+  EXPECT_EQ(j["card_error_reason"], "PCSCD_NOT_RUNNING");
+}
+
 TEST_F(StatusCommandTest, JsonOutput) {
   daemon_.service().status_response = FullStatus();
   ASSERT_EQ(Run(true), kExitOk) << err_.str();

@@ -737,6 +737,43 @@ TEST_F(GbaBridgeServiceTest, WatchEventsNeedsAPolicyEntry) {
   EXPECT_FAILURE(Observe(status, watch), kPermissionDenied, "CALLER_NOT_ALLOWED");
 }
 
+// Each stream holds a server thread: one client may keep only a few open (oneM2M SER-001).
+TEST_F(GbaBridgeServiceTest, WatchEventsStreamsPerClientAreCapped) {
+  Start();
+  CallAs(kMeter);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::Event>>> readers;
+  v1::Event event;
+  for (int i = 0; i < 4; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.push_back(stub_->WatchEvents(contexts.back().get(), v1::WatchEventsRequest()));
+    ASSERT_TRUE(readers.back()->Read(&event)) << i;
+  }
+  grpc::ClientContext fifth;
+  auto refused = stub_->WatchEvents(&fifth, v1::WatchEventsRequest());
+  EXPECT_FALSE(refused->Read(&event));
+  grpc::Status status = refused->Finish();
+  EXPECT_FAILURE(Observe(status, fifth), kResourceExhausted, "RATE_LIMITED");
+
+  // Closing one frees its place.
+  contexts[0]->TryCancel();
+  readers[0]->Finish();
+  bool reopened = false;
+  for (int attempt = 0; attempt < 50 && !reopened; ++attempt) {
+    grpc::ClientContext again;
+    auto reader = stub_->WatchEvents(&again, v1::WatchEventsRequest());
+    reopened = reader->Read(&event);
+    again.TryCancel();
+    reader->Finish();
+    if (!reopened) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(reopened);
+  for (size_t i = 1; i < contexts.size(); ++i) {
+    contexts[i]->TryCancel();
+    readers[i]->Finish();
+  }
+}
+
 // --- Conversions ----------------------------------------------------------------------------
 
 TEST(GbaBridgeConversionsTest, ModesPinStatesAndEvents) {

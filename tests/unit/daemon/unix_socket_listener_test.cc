@@ -195,6 +195,19 @@ TEST_F(UnixSocketListenerTest, RefusesToRemoveAFileThatIsNotASocket) {
   EXPECT_TRUE(S_ISREG(ModeOf(path)));
 }
 
+// chmod/chown act on the path after bind(): a directory others may write is refused.
+TEST_F(UnixSocketListenerTest, RefusesADirectoryOthersMayWrite) {
+  const std::string shared = dir_.File("shared");
+  ASSERT_EQ(::mkdir(shared.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(shared.c_str(), 01777), 0);  // like /tmp
+  absl::StatusOr<std::unique_ptr<UnixSocketListener>> listener =
+      UnixSocketListener::Create({.path = shared + "/s.sock", .mode = 0660, .group = std::nullopt});
+  ASSERT_FALSE(listener.ok());
+  EXPECT_EQ(listener.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(listener.status().message().find("writable by other users"), absl::string_view::npos)
+      << listener.status();
+}
+
 TEST_F(UnixSocketListenerTest, CreatesMissingParentDirectories0755) {
   const std::string path = dir_.File("run/gbabridge/s.sock");
   Listen({.path = path, .mode = 0660, .group = std::nullopt});
