@@ -15,6 +15,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "../bsf_sim/bsf_sim_test_util.h"
 #include "../soft_usim/soft_usim_test_util.h"
 #include "absl/strings/str_cat.h"
+#include "bootstrap/cli/status_command.h"
 #include "bootstrap/daemon/grpc_error.h"
 #include "gbabridge/v1/gbabridge.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -221,6 +223,22 @@ TEST_F(GbabridgedTest, TcpListenerAcceptsOnlyVerifiedClientCertificates) {
   // No client certificate, or one from another CA: the handshake fails, no RPC runs.
   EXPECT_EQ(GetStatus(connect(nullptr), &status).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(GetStatus(connect(&stranger), &status).error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  // The CLI's TLS client path against the real listener: `gbabridge status --connect
+  // dns:127.0.0.1:PORT --tls-ca --tls-cert --tls-key --tls-server-name localhost`.
+  std::ofstream(dir_.File("ca.pem")) << pki.ca_pem();
+  std::ofstream(dir_.File("client.pem")) << client.cert_pem;
+  std::ofstream(dir_.File("client.key")) << client.key_pem;
+  cli::StatusOptions cli_options;
+  cli_options.connection.connect = "dns:" + daemon->tcp_endpoint();
+  cli_options.connection.tls_ca = dir_.File("ca.pem");
+  cli_options.connection.tls_cert = dir_.File("client.pem");
+  cli_options.connection.tls_key = dir_.File("client.key");
+  cli_options.connection.tls_server_name = "localhost";
+  cli_options.connection.timeout_seconds = 10;
+  std::ostringstream out, err;
+  EXPECT_EQ(cli::RunStatus(cli_options, out, err), 0) << err.str();
+  EXPECT_NE(out.str().find("card present"), std::string::npos) << out.str();
 
   // The Unix socket still identifies by uid, and this uid has no entry.
   auto unix_channel =
