@@ -29,7 +29,9 @@ cleanup() {
     kill "${pids[i]}" 2>/dev/null || true
     wait "${pids[i]}" 2>/dev/null || true
   done
-  if [ "$rc" -ne 0 ]; then
+  if [ "$rc" -eq 130 ]; then
+    echo "demo interrupted; everything it started has been stopped" >&2
+  elif [ "$rc" -ne 0 ]; then
     echo "demo failed (exit $rc); logs:" >&2
     for f in "$work"/*.log; do [ -s "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done
   fi
