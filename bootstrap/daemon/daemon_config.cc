@@ -11,6 +11,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -276,6 +277,13 @@ absl::StatusOr<HostPort> ParseHostPort(std::string_view text) {
     port = text.substr(colon + 1);
   }
   if (result.host.empty()) return bad("no host");
+  // gRPC reads "SCHEME:..." listening addresses as URIs: "unix:1234" would be a Unix socket
+  // named 1234, not TCP. A host that is a gRPC scheme name is therefore refused.
+  for (const char* scheme : {"unix", "unix-abstract", "ipv4", "ipv6", "dns", "vsock"}) {
+    if (absl::EqualsIgnoreCase(result.host, scheme)) {
+      return bad("the host is a gRPC address scheme, not a host name");
+    }
+  }
   int value = -1;
   const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 0 ||

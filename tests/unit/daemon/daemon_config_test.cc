@@ -234,6 +234,9 @@ TEST(DaemonConfigTest, HostPort) {
   EXPECT_EQ(b->port, 0);
   EXPECT_EQ((HostPort{"::1", 4433}).ToString(), "[::1]:4433");
   EXPECT_TRUE(ParseHostPort("gateway.local:443").ok());
+  // gRPC would read these as URI schemes (a Unix socket named "1234", ...), not TCP.
+  EXPECT_FALSE(ParseHostPort("unix:1234").ok());
+  EXPECT_FALSE(ParseHostPort("IPv4:1234").ok());
   for (const char* bad :
        {"", ":80", "host:", "host:65536", "host:-1", "host:8x", "[::1]80", "[::1", "::1:80"}) {
     EXPECT_FALSE(ParseHostPort(bad).ok()) << bad;
