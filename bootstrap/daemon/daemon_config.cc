@@ -116,8 +116,9 @@ class SectionReader {
 };
 
 absl::Status ApplyCard(const SectionReader& r, DaemonConfig& config) {
-  if (absl::Status s = r.CheckKeys({"reader", "pin_file"}); !s.ok()) return s;
+  if (absl::Status s = r.CheckKeys({"reader", "pin_file", "pin_credential"}); !s.ok()) return s;
   if (absl::Status s = r.String("reader", config.reader); !s.ok()) return s;
+  if (absl::Status s = r.String("pin_credential", config.pin_credential); !s.ok()) return s;
   return r.Path("pin_file", config.pin_file);
 }
 
@@ -411,6 +412,19 @@ absl::Status ValidateDaemonConfig(const DaemonConfig& config) {
         "TLS files are set but [listen] tcp (--listen-tcp) is empty: give HOST:PORT to enable "
         "the TCP listener, or remove the TLS settings");
   }
+  if (!config.pin_credential.empty()) {
+    if (!config.pin_file.empty()) {
+      return absl::InvalidArgumentError(
+          "[card] pin_file (--pin-file) and pin_credential (--pin-credential) are both set; "
+          "give one");
+    }
+    if (config.pin_credential.find('/') != std::string::npos || config.pin_credential == "." ||
+        config.pin_credential == "..") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("[card] pin_credential \"", config.pin_credential,
+                       "\" must be a systemd credential name, not a path"));
+    }
+  }
   for (const auto& [what, path] :
        {std::pair<const char*, const std::string&>{"[card] pin_file (--pin-file)", config.pin_file},
         {"[bsf] ca_file (--bsf-ca-file)", config.bsf_ca_file},
@@ -447,8 +461,9 @@ absl::Status ValidateDaemonConfig(const DaemonConfig& config) {
 }
 
 DaemonCommandLine::DaemonCommandLine(CLI::App& app) : app_(app) {
-  app.add_option("--config", config_file_,
-                 "TOML configuration file (see bootstrap/daemon/examples/gbabridged.toml); flags override it");
+  app.add_option(
+      "--config", config_file_,
+      "TOML configuration file (see bootstrap/daemon/examples/gbabridged.toml); flags override it");
   app.add_option("--policy", policy_files_,
                  "extra TOML file of [[client]] entries, appended after those of --config "
                  "(repeatable)");
@@ -456,6 +471,9 @@ DaemonCommandLine::DaemonCommandLine(CLI::App& app) : app_(app) {
   app.add_option("--pin-file", pin_file_,
                  "file holding PIN1 (first line); verified once per card insertion, never "
                  "retried after a rejection");
+  app.add_option("--pin-credential", pin_credential_,
+                 "name of a systemd credential holding PIN1 (LoadCredential=, "
+                 "LoadCredentialEncrypted=), read from $CREDENTIALS_DIRECTORY");
   app.add_option("--bsf-url", bsf_url_,
                  "BSF URL (default: https://bsf.mnc<MNC>.mcc<MCC>.pub.3gppnetwork.org/ from "
                  "the IMSI)");
@@ -498,6 +516,7 @@ absl::StatusOr<DaemonConfig> DaemonCommandLine::Load() const {
   // Flags win over the files.
   if (Given("--reader")) config.reader = reader_;
   if (Given("--pin-file")) config.pin_file = pin_file_;
+  if (Given("--pin-credential")) config.pin_credential = pin_credential_;
   if (Given("--bsf-url")) config.bsf_url = bsf_url_;
   if (Given("--bsf-ca-file")) config.bsf_ca_file = bsf_ca_file_;
   if (gba_me_) config.force_gba_me = true;

@@ -39,6 +39,10 @@ struct DaemonConfig {
   // [card]
   std::string reader;    // exact PC/SC reader name; empty: the first reader with a card
   std::string pin_file;  // PIN1, first line; empty: no PIN (a PIN-enabled card fails)
+  // Or the name of a systemd credential holding PIN1 (LoadCredential= or
+  // LoadCredentialEncrypted=, which can seal it to the device's TPM): read from
+  // $CREDENTIALS_DIRECTORY/<name> at start. Exclusive with pin_file.
+  std::string pin_credential;
 
   // [bsf]
   std::string bsf_url;  // empty: derived from the IMSI (TS 23.003 §16.2)
@@ -120,6 +124,7 @@ class DaemonCommandLine {
   std::vector<std::string> policy_files_;
   std::string reader_;
   std::string pin_file_;
+  std::string pin_credential_;
   std::string bsf_url_;
   std::string bsf_ca_file_;
   bool gba_me_ = false;

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <span>
 #include <sstream>
@@ -79,8 +80,21 @@ absl::StatusOr<std::unique_ptr<Gbabridged>> Gbabridged::Create(DaemonConfig conf
   const DaemonConfig& c = daemon->config_;
 
   SecretBytes pin;
-  if (!c.pin_file.empty()) {
-    absl::StatusOr<SecretBytes> read = ReadPinFile(c.pin_file);
+  std::string pin_path = c.pin_file;
+  if (!c.pin_credential.empty()) {
+    // systemd passes credentials as files in a private, non-swappable directory
+    // (systemd.exec(5), "Credentials").
+    const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+    if (credentials == nullptr || *credentials == '\0') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[card] pin_credential \"", c.pin_credential,
+          "\" needs systemd's LoadCredential= or LoadCredentialEncrypted= for this name: "
+          "CREDENTIALS_DIRECTORY is not set"));
+    }
+    pin_path = absl::StrCat(credentials, "/", c.pin_credential);
+  }
+  if (!pin_path.empty()) {
+    absl::StatusOr<SecretBytes> read = ReadPinFile(pin_path);
     if (!read.ok()) return read.status();
     pin = *std::move(read);
   }

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -265,6 +266,37 @@ TEST_F(GbabridgedTest, ConfigurationProblemsAreInvalidArgument) {
   daemon = Gbabridged::Create(config);
   ASSERT_FALSE(daemon.ok());
   EXPECT_EQ(daemon.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// [card] pin_credential: PIN1 from a systemd credential ($CREDENTIALS_DIRECTORY/<name>).
+TEST_F(GbabridgedTest, PinCredentialIsReadFromTheCredentialsDirectory) {
+  DaemonConfig config = Config(MyPolicy());
+  config.pin_credential = "usim-pin";
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  absl::StatusOr<std::unique_ptr<Gbabridged>> daemon = Gbabridged::Create(config);
+  ASSERT_FALSE(daemon.ok());
+  EXPECT_NE(daemon.status().message().find("CREDENTIALS_DIRECTORY"), absl::string_view::npos);
+
+  const std::string credentials = dir_.File("credentials");
+  std::filesystem::create_directory(credentials);
+  ::setenv("CREDENTIALS_DIRECTORY", credentials.c_str(), 1);
+  std::ofstream(credentials + "/usim-pin") << "not a pin\n";
+  daemon = Gbabridged::Create(config);
+  ASSERT_FALSE(daemon.ok());
+  EXPECT_NE(daemon.status().message().find(credentials + "/usim-pin"), absl::string_view::npos)
+      << daemon.status();
+
+  std::ofstream(credentials + "/usim-pin") << "1234\n";
+  daemon = Gbabridged::Create(config);
+  EXPECT_TRUE(daemon.ok()) << daemon.status();
+  daemon = absl::InternalError("released");
+
+  config.pin_credential = "../pin";
+  EXPECT_EQ(Gbabridged::Create(config).status().code(), absl::StatusCode::kInvalidArgument);
+  config.pin_credential = "usim-pin";
+  config.pin_file = credentials + "/usim-pin";
+  EXPECT_EQ(Gbabridged::Create(config).status().code(), absl::StatusCode::kInvalidArgument);
+  ::unsetenv("CREDENTIALS_DIRECTORY");
 }
 
 TEST_F(GbabridgedTest, SecondDaemonOnTheSameSocketFailsToStart) {
