@@ -176,12 +176,16 @@ absl::StatusOr<const ClientPolicy*> GbaBridgeService::FindCaller(
   return policy_.FindClient(*peer);
 }
 
+absl::StatusOr<PeerIdentity> GbaBridgeService::ResolvePeer(
+    const grpc::ServerContext& context) const {
+  if (!peer_resolver_) return absl::InternalError("no peer resolver");
+  return peer_resolver_(context);
+}
+
 grpc::Status GbaBridgeService::GetNafKey(grpc::ServerContext* context,
                                          const v1::GetNafKeyRequest* request,
                                          v1::GetNafKeyResponse* response) {
-  const absl::StatusOr<PeerIdentity> peer =
-      peer_resolver_ ? peer_resolver_(*context)
-                     : absl::StatusOr<PeerIdentity>(absl::InternalError("no peer resolver"));
+  const absl::StatusOr<PeerIdentity> peer = ResolvePeer(*context);
   std::string client_name;
   auto fail = [&](const absl::Status& status) {
     audit_.Refused("GetNafKey",
@@ -235,9 +239,7 @@ grpc::Status GbaBridgeService::GetNafKey(grpc::ServerContext* context,
 grpc::Status GbaBridgeService::Bootstrap(grpc::ServerContext* context,
                                          const v1::BootstrapRequest* request,
                                          v1::BootstrapResponse* response) {
-  const absl::StatusOr<PeerIdentity> peer =
-      peer_resolver_ ? peer_resolver_(*context)
-                     : absl::StatusOr<PeerIdentity>(absl::InternalError("no peer resolver"));
+  const absl::StatusOr<PeerIdentity> peer = ResolvePeer(*context);
   std::string client_name;
   auto fail = [&](const absl::Status& status) {
     audit_.Refused("Bootstrap",
@@ -301,9 +303,7 @@ void GbaBridgeService::FillStatus(v1::GetStatusResponse* status) {
 grpc::Status GbaBridgeService::GetStatus(grpc::ServerContext* context,
                                          const v1::GetStatusRequest* /*request*/,
                                          v1::GetStatusResponse* response) {
-  const absl::StatusOr<PeerIdentity> peer =
-      peer_resolver_ ? peer_resolver_(*context)
-                     : absl::StatusOr<PeerIdentity>(absl::InternalError("no peer resolver"));
+  const absl::StatusOr<PeerIdentity> peer = ResolvePeer(*context);
   absl::StatusOr<const ClientPolicy*> client = FindCaller(peer);
   if (!client.ok()) {
     audit_.Refused("GetStatus",
@@ -318,9 +318,7 @@ grpc::Status GbaBridgeService::GetStatus(grpc::ServerContext* context,
 grpc::Status GbaBridgeService::WatchEvents(grpc::ServerContext* context,
                                            const v1::WatchEventsRequest* /*request*/,
                                            grpc::ServerWriter<v1::Event>* writer) {
-  const absl::StatusOr<PeerIdentity> peer =
-      peer_resolver_ ? peer_resolver_(*context)
-                     : absl::StatusOr<PeerIdentity>(absl::InternalError("no peer resolver"));
+  const absl::StatusOr<PeerIdentity> peer = ResolvePeer(*context);
   absl::StatusOr<const ClientPolicy*> client = FindCaller(peer);
   if (!client.ok()) {
     audit_.Refused("WatchEvents",

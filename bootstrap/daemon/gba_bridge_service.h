@@ -84,6 +84,8 @@ class GbaBridgeService final : public gbabridge::v1::GbaBridge::Service {
 
  private:
   // The caller and its policy entry, for the RPCs that name no NAF.
+  // The caller's identity from its transport; an error when there is no resolver.
+  absl::StatusOr<PeerIdentity> ResolvePeer(const grpc::ServerContext& context) const;
   absl::StatusOr<const ClientPolicy*> FindCaller(const absl::StatusOr<PeerIdentity>& peer) const;
   void FillStatus(gbabridge::v1::GetStatusResponse* status);
 
