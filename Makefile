@@ -61,8 +61,12 @@ test-asan: deps
 bench: deps
 	[ -f build-release/build.ninja ] || \
 	  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release
-	cmake --build build-release -j $(JOBS) --target crypto_bench
-	build-release/bench/crypto_bench
+	cmake --build build-release -j $(JOBS) --target crypto_bench bench_report
+	build-release/bench/crypto_bench --benchmark_out=build-release/bench/crypto.json \
+	  --benchmark_out_format=json
+	mkdir -p $(BUILD_DIR)/bench
+	build-release/bench/bench_report --out $(BUILD_DIR)/bench/results.json \
+	  build-release/bench/crypto.json
 
 demo: build
 	tests/demo/run_demo.sh $(BUILD_DIR)

@@ -109,7 +109,8 @@ absl::Status CardStateStore::Save(const CardState& state) const {
   const std::filesystem::path target(path_);
   std::filesystem::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
-  std::string temp = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+  // StrCat, not operator+: GCC 12 at -O3 reports a false -Wrestrict on "." + std::string.
+  std::string temp = (dir / absl::StrCat(".", target.filename().string(), ".tmp.XXXXXX")).string();
   // mkstemp creates the file 0600: the state holds Ks.
   Fd fd(::mkstemp(temp.data()));
   if (fd.get() < 0) return Errno("create a temporary state file in", dir.string());
