@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -34,6 +33,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kMef[] = "mef.example.com";
+// Runs the rest of a shell command as uid/gid 65534 (nobody), with no supplementary groups.
+constexpr char kAsNobody[] = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
 const std::string kTlsUa("\x01\x00\x01\x00\xAE", 5);  // TS 33.222: TLS_PSK_WITH_AES_128_CBC_SHA256
 const std::string kDigestUa("\x01\x00\x00\x00\x02", 5);  // TS 24.109 HTTP Digest
 
@@ -252,31 +253,22 @@ TEST_F(DaemonE2eTest, DemoPathCliKeyMatchesZnAndTlsPskHandshakeSucceeds) {
     naf_out = ReadFile(naf_log);
   }
   ASSERT_TRUE(std::regex_search(naf_out, m, ready)) << naf_out;
-  const std::string device_cmd =
+  const CommandResult device = RunCommand(
       absl::StrCat(GBABRIDGE_TLS_DEVICE_BIN, " --daemon ", daemon_->target(), " --naf-host ", kMef,
-                   " --connect ", m[1].str(), " --message 'meter reading 42' 2>&1");
-  FILE* pipe = popen(device_cmd.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string device_out;
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) device_out.append(buffer, n);
-  const int device_rc = pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(device_rc), 0) << device_out << "\nNAF:\n" << ReadFile(naf_log);
+                   " --connect ", m[1].str(), " --message 'meter reading 42'"));
+  const std::string& device_out = device.output;
+  EXPECT_EQ(device.exit_code, 0) << device_out << "\nNAF:\n" << ReadFile(naf_log);
   EXPECT_THAT(device_out, HasSubstr("meter reading 42"));
   EXPECT_THAT(device_out, HasSubstr(btid));
 
   // The Python example over the same socket, when Debian's python3-grpcio is installed.
   const fs::path stubs = fs::path(GBABRIDGE_PYTHON_STUBS_DIR);
   if (std::system("/usr/bin/python3 -c 'import grpc' 2>/dev/null") == 0 && fs::exists(stubs)) {
-    CommandResult py{};
-    const std::string cmd =
+    const CommandResult py = RunCommand(
         absl::StrCat("PYTHONPATH=", stubs.string(), " /usr/bin/python3 ", GBABRIDGE_SOURCE_DIR,
                      "/examples/python/get_naf_key.py --socket ", daemon_->socket_path().string(),
-                     " --naf mef.example.com --ua 01000100AE 2>&1");
-    FILE* p = popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
-    for (size_t n; (n = fread(buffer, 1, sizeof buffer, p)) > 0;) py.output.append(buffer, n);
-    EXPECT_EQ(WEXITSTATUS(pclose(p)), 0) << py.output;
+                     " --naf mef.example.com --ua 01000100AE"));
+    EXPECT_EQ(py.exit_code, 0) << py.output;
     EXPECT_THAT(py.output, HasSubstr(btid));
   }
 
@@ -405,18 +397,8 @@ rate_limit = { requests = 4, per_seconds = 3600 }
   // uid 65534 (nobody) reaches the 0666 socket but has no policy entry: default deny.
   CommandResult root_cli = RunCli(Cli("naf-key --naf mef.example.com --tls-suite 0x00AE"));
   EXPECT_EQ(root_cli.exit_code, 0) << root_cli.output;
-  CommandResult as_nobody{};
-  {
-    const std::string cmd = absl::StrCat(
-        "setpriv --reuid=65534 --regid=65534 --clear-groups ", GBABRIDGE_CLI_BIN,
-        " naf-key --naf mef.example.com --tls-suite 0x00AE --connect ", daemon_->target(), " 2>&1");
-    FILE* p = popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
-    char buffer[4096];
-    for (size_t n; (n = fread(buffer, 1, sizeof buffer, p)) > 0;)
-      as_nobody.output.append(buffer, n);
-    as_nobody.exit_code = WEXITSTATUS(pclose(p));
-  }
+  const CommandResult as_nobody = RunCommand(absl::StrCat(
+      kAsNobody, GBABRIDGE_CLI_BIN, " ", Cli("naf-key --naf mef.example.com --tls-suite 0x00AE")));
   EXPECT_EQ(as_nobody.exit_code, 11) << as_nobody.output;
   EXPECT_THAT(as_nobody.output, HasSubstr("CALLER_NOT_ALLOWED"));
 
@@ -441,15 +423,8 @@ TEST_F(DaemonE2eTest, DefaultSocketModeKeepsOtherUsersOut) {
   struct stat st {};
   ASSERT_EQ(stat(daemon_->socket_path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0660u);
-  CommandResult as_nobody{};
-  const std::string cmd =
-      absl::StrCat("setpriv --reuid=65534 --regid=65534 --clear-groups ", GBABRIDGE_CLI_BIN,
-                   " status --timeout 5 --connect ", daemon_->target(), " 2>&1");
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, p)) > 0;) as_nobody.output.append(buffer, n);
-  as_nobody.exit_code = WEXITSTATUS(pclose(p));
+  const CommandResult as_nobody =
+      RunCommand(absl::StrCat(kAsNobody, GBABRIDGE_CLI_BIN, " ", Cli("status --timeout 5")));
   EXPECT_EQ(as_nobody.exit_code, 10) << as_nobody.output;
 }
 

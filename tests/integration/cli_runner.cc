@@ -8,7 +8,11 @@
 namespace gbabridge::testing {
 
 CommandResult RunCli(const std::string& args) {
-  const std::string command = std::string(GBABRIDGE_CLI_BIN) + " " + args + " 2>&1";
+  return RunCommand(std::string(GBABRIDGE_CLI_BIN) + " " + args);
+}
+
+CommandResult RunCommand(const std::string& shell_command) {
+  const std::string command = shell_command + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;

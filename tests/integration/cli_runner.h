@@ -11,6 +11,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr
 };
 
+// Runs `command` through the shell; stderr is captured with stdout.
+CommandResult RunCommand(const std::string& command);
+
 // `args` is appended to the gbabridge binary's path and run through the shell.
 CommandResult RunCli(const std::string& args);
 
