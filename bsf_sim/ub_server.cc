@@ -45,6 +45,9 @@ absl::StatusOr<std::unique_ptr<UbServer>> UbServer::Create(UbServerOptions optio
     server = std::make_unique<httplib::Server>();
   }
   server->set_payload_max_length(options.max_body_bytes);
+  // httplib writes the status line and headers, then the body, as separate sends: without
+  // TCP_NODELAY, Nagle holds the body until the client's (delayed, up to 40 ms) ACK.
+  server->set_tcp_nodelay(true);
   server->set_read_timeout(10, 0);
   server->set_write_timeout(10, 0);
   server->set_keep_alive_max_count(10);
@@ -71,6 +74,11 @@ absl::StatusOr<std::unique_ptr<UbServer>> UbServer::Create(UbServerOptions optio
   };
   ub->server_->Get("/", handler);
   ub->server_->Post("/", handler);
+  // Liveness for load balancers and orchestration; touches neither the HSS nor the
+  // sessions. The benchmarks use it as this HTTP server's trivial-request limit.
+  ub->server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
   ub->server_->set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         // Never a crash and never details: log and answer 500.

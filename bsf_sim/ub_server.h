@@ -1,7 +1,7 @@
 // UbServer: the BSF's HTTP(S) listener for Ub (TS 24.109 §4), on cpp-httplib. It accepts
 // GET and POST on "/" (TS 24.109 §4.2 uses GET /; POST is accepted because the digest
-// covers the body with qop=auth-int) and answers 404 for any other path. The protocol
-// itself lives in UbAuthenticator.
+// covers the body with qop=auth-int), GET /healthz (200 "ok": liveness, no HSS or session
+// access) and answers 404 for any other path. The protocol itself lives in UbAuthenticator.
 //
 // TLS (optional): tls_cert_file + tls_key_file (PEM); TLS 1.2 or newer.
 #ifndef GBABRIDGE_BSF_SIM_UB_SERVER_H_

@@ -147,6 +147,13 @@ bool VpcdLink::ReadExact(int fd, uint8_t* buffer, size_t size, std::string* reas
     const ssize_t n = ::recv(fd, buffer + got, size - got, 0);
     if (n > 0) {
       got += static_cast<size_t>(n);
+      // The vpcd driver sends a command as two writes (the 2-byte length, then the APDU)
+      // without TCP_NODELAY, so Nagle holds the APDU until the length is acknowledged; a
+      // delayed ACK from this side then costs up to 40 ms per command. TCP_QUICKACK makes
+      // the kernel acknowledge at once; it is not sticky on Linux, so it is set after
+      // every read.
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
       continue;
     }
     if (n == 0) {
