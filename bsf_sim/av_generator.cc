@@ -34,9 +34,10 @@ absl::StatusOr<AuthVector> AvGenerator::Generate(std::string_view impi, bool ue_
   if (RAND_bytes(av.rand.data(), static_cast<int>(av.rand.size())) != 1) {
     return absl::InternalError("OpenSSL RAND_bytes failed: no RAND for the challenge");
   }
-  MilenageF2345 f2345 = milenage->F2345(av.rand);
   const Sqn sqn_bytes = SqnToBytes(av.sqn);
-  Mac mac = milenage->F1(av.rand, sqn_bytes, sub->amf);
+  MilenageAuthOutputs outputs = milenage->F1F2345(av.rand, sqn_bytes, sub->amf);
+  MilenageF2345& f2345 = outputs.keys;
+  Mac& mac = outputs.mac_a;
   av.gba_u = sub->gba_u && ue_requests_gba_u;
   if (av.gba_u) {
     const Mac mask = GbaUMacMask(f2345.ik.view());

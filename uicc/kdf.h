@@ -27,6 +27,10 @@ inline constexpr size_t kMaxKdfParameterSize = 0xFFFF;
 absl::StatusOr<SecretBytes> Kdf(const SecretBytes& key, uint8_t fc,
                                 std::initializer_list<ByteView> parameters);
 
+// How many times this process has run the KDF (one HMAC-SHA-256 each), for benchmarks and
+// tests that must show a path computes none (e.g. a cached GetNafKey).
+uint64_t KdfInvocationCount();
+
 // TS 33.220 B.3: Ks_(ext)_NAF = KDF(Ks, 0x01, "gba-me", RAND, IMPI, NAF_Id) and
 // Ks_int_NAF = KDF(Ks, 0x01, "gba-u", RAND, IMPI, NAF_Id).
 inline constexpr uint8_t kFcGbaNafKey = 0x01;
