@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <utility>
@@ -118,7 +119,13 @@ std::string ColumnText(sqlite3_stmt* stmt, int column) {
 
 struct SubscriberStore::Impl {
   sqlite3* db = nullptr;
-  std::mutex mu;
+  std::mutex mu;  // the connection and its statements
+
+  // Group commit of AllocateSqn (see there). batch_mu is never held while mu is taken.
+  std::mutex batch_mu;
+  std::condition_variable batch_done;
+  std::vector<SqnRequest*> pending;
+  bool committing = false;
   Stmt lookup;      // impi -> imsi, k, opc, amf, sqn, gba_u
   Stmt select_sqn;  // impi -> sqn
   Stmt update_sqn;  // sqn, impi
@@ -300,16 +307,57 @@ absl::StatusOr<Subscriber> SubscriberStore::Lookup(std::string_view impi) {
   return out;
 }
 
+// Group commit: concurrent allocations share one IMMEDIATE transaction and so one fsync
+// (WAL, synchronous=FULL). The first caller to find no batch in flight becomes the leader:
+// it takes every queued request, advances each SQN inside one transaction, commits, and
+// only then marks the batch done. Callers arriving during that commit queue for the next
+// batch. Each caller still returns only after the COMMIT that holds its SQN succeeded, so
+// no vector is built on an SQN that is not on disk (TS 33.102 §6.3.2, C.3.2).
 absl::StatusOr<uint64_t> SubscriberStore::AllocateSqn(std::string_view impi, int ind_bits) {
+  SqnRequest request{.impi = impi, .ind_bits = ind_bits};
+  std::unique_lock<std::mutex> lock(impl_->batch_mu);
+  impl_->pending.push_back(&request);
+  while (!request.done) {
+    if (impl_->committing) {
+      impl_->batch_done.wait(lock);
+      continue;
+    }
+    impl_->committing = true;
+    std::vector<SqnRequest*> batch;
+    batch.swap(impl_->pending);
+    lock.unlock();
+    CommitSqnBatch(batch);
+    lock.lock();
+    for (SqnRequest* r : batch) r->done = true;
+    impl_->committing = false;
+    impl_->batch_done.notify_all();
+  }
+  return std::move(request.result);
+}
+
+void SubscriberStore::CommitSqnBatch(const std::vector<SqnRequest*>& batch) {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  auto fail_all = [&](const absl::Status& status) {
+    impl_->RollbackQuietly();
+    for (SqnRequest* r : batch) {
+      // A request that failed on its own (unknown IMPI) keeps its own error.
+      if (r->result.ok() || r->result.status().code() == absl::StatusCode::kUnknown) {
+        r->result = absl::Status(status.code(),
+                                 absl::StrCat(status.message(), " (no vector handed out)"));
+      }
+    }
+  };
   // IMMEDIATE takes the write lock up front, so a second bsf-sim process on the same file
   // cannot read the same SQN between our SELECT and UPDATE.
-  if (absl::Status s = impl_->Begin(); !s.ok()) return s;
-  auto fail = [&](absl::Status status) -> absl::StatusOr<uint64_t> {
-    impl_->RollbackQuietly();
-    return status;
-  };
+  if (absl::Status s = impl_->Begin(); !s.ok()) return fail_all(s);
+  for (SqnRequest* r : batch) {
+    if (absl::Status s = AdvanceSqnInTransaction(*r); !s.ok()) return fail_all(s);
+  }
+  if (absl::Status s = impl_->Commit(); !s.ok()) return fail_all(s);
+}
 
+absl::Status SubscriberStore::AdvanceSqnInTransaction(SqnRequest& request) {
+  const std::string_view impi = request.impi;
   uint64_t last = 0;
   {
     sqlite3_stmt* stmt = impl_->select_sqn.get();
@@ -317,15 +365,18 @@ absl::StatusOr<uint64_t> SubscriberStore::AllocateSqn(std::string_view impi, int
     BindText(stmt, 1, impi);
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) {
-      return fail(absl::NotFoundError(absl::StrCat("no subscriber with IMPI ", AbslView(impi))));
+      request.result = absl::NotFoundError(absl::StrCat("no subscriber with IMPI ", AbslView(impi)));
+      return absl::OkStatus();
     }
-    if (rc != SQLITE_ROW) return fail(SqliteError(impl_->db, rc, "reading the SQN"));
+    if (rc != SQLITE_ROW) return SqliteError(impl_->db, rc, "reading the SQN");
     last = static_cast<uint64_t>(sqlite3_column_int64(stmt, 0));
   }
-  absl::StatusOr<uint64_t> next = NextSqn(last, ind_bits);
+  absl::StatusOr<uint64_t> next = NextSqn(last, request.ind_bits);
   if (!next.ok()) {
-    return fail(absl::Status(next.status().code(), absl::StrCat("subscriber ", AbslView(impi), ": ",
-                                                                next.status().message())));
+    request.result = absl::Status(
+        next.status().code(),
+        absl::StrCat("subscriber ", AbslView(impi), ": ", next.status().message()));
+    return absl::OkStatus();
   }
   {
     sqlite3_stmt* stmt = impl_->update_sqn.get();
@@ -333,14 +384,10 @@ absl::StatusOr<uint64_t> SubscriberStore::AllocateSqn(std::string_view impi, int
     sqlite3_bind_int64(stmt, 1, static_cast<sqlite3_int64>(*next));
     BindText(stmt, 2, impi);
     const int rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE) {
-      return fail(SqliteError(impl_->db, rc, "recording the new SQN (no vector handed out)"));
-    }
+    if (rc != SQLITE_DONE) return SqliteError(impl_->db, rc, "recording the new SQN");
   }
-  if (absl::Status s = impl_->Commit(); !s.ok()) {
-    return fail(absl::Status(s.code(), absl::StrCat(s.message(), " (no vector handed out)")));
-  }
-  return *next;
+  request.result = *next;
+  return absl::OkStatus();
 }
 
 absl::Status SubscriberStore::Resync(std::string_view impi, uint64_t sqn_ms) {

@@ -12,9 +12,11 @@
 // - The database runs in WAL mode with synchronous=FULL: a committed SQN survives a crash
 //   or a power cut, because handing out an SQN twice would let a recorded challenge be
 //   replayed (TS 33.102 §6.3.2).
-// - AllocateSqn() reads, advances and commits the SQN in one IMMEDIATE transaction and
+// - AllocateSqn() reads, advances and commits the SQN in an IMMEDIATE transaction and
 //   returns only after COMMIT succeeded: the caller never builds a vector on an SQN that
-//   is not on disk. A read-only or full database is an Unavailable error.
+//   is not on disk. A read-only or full database is an Unavailable error. Concurrent
+//   allocations are group-committed: one transaction, and so one fsync, for all the
+//   requests that arrived while the previous commit was on its way to disk.
 // - K and OPc leave the database only as SecretBytes; no error message names them.
 // - secure_delete is on, so replaced or deleted key material is overwritten on disk.
 // - The file is created with mode 0600 (it holds subscriber keys).
@@ -102,7 +104,19 @@ class SubscriberStore {
 
  private:
   struct Impl;
+  // One caller's AllocateSqn, queued for the next group commit.
+  struct SqnRequest {
+    std::string_view impi;
+    int ind_bits = 0;
+    absl::StatusOr<uint64_t> result = absl::UnknownError("SQN allocation pending");
+    bool done = false;
+  };
   SubscriberStore(std::string path, std::unique_ptr<Impl> impl);
+  // Runs one batch in one transaction; every request gets its SQN or an error.
+  void CommitSqnBatch(const std::vector<SqnRequest*>& batch);
+  // Inside the batch's transaction: a database failure is returned (and fails the batch);
+  // a failure of this request alone (unknown IMPI, SQN space used up) goes into its result.
+  absl::Status AdvanceSqnInTransaction(SqnRequest& request);
 
   std::string path_;
   std::unique_ptr<Impl> impl_;

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <thread>
@@ -203,6 +204,42 @@ TEST_F(SubscriberStoreTest, ConcurrentAllocationsNeverRepeat) {
   for (const auto& out : seen) all.insert(out.begin(), out.end());
   EXPECT_EQ(all.size(), 100u);
   EXPECT_EQ(SeqOf(*all.rbegin(), kDefaultIndBits), 100u);
+}
+
+TEST_F(SubscriberStoreTest, GroupCommitKeepsEachRequestsOwnOutcome) {
+  // Many allocations in flight at once are committed in shared transactions: two known
+  // IMPIs and an unknown one mixed in the same batches. Each caller gets its own SQN (or
+  // its own NotFound), SQNs per IMPI never repeat and increase in each caller's order, and
+  // what the callers got is on disk.
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::vector<std::vector<uint64_t>> seen(kThreads);
+  std::vector<int> not_found(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string impi = t % 2 == 0 ? kTestImpi : kGbaUImpi;
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::StatusOr<uint64_t> sqn = store_->AllocateSqn(impi, kDefaultIndBits);
+        ASSERT_TRUE(sqn.ok()) << sqn.status();
+        seen[t].push_back(*sqn);
+        absl::StatusOr<uint64_t> unknown =
+            store_->AllocateSqn("nobody@ims.example.org", kDefaultIndBits);
+        if (unknown.status().code() == absl::StatusCode::kNotFound) ++not_found[t];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<uint64_t> even, odd;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(not_found[t], kPerThread);
+    EXPECT_TRUE(std::is_sorted(seen[t].begin(), seen[t].end()));
+    (t % 2 == 0 ? even : odd).insert(seen[t].begin(), seen[t].end());
+  }
+  EXPECT_EQ(even.size(), size_t{kThreads / 2 * kPerThread});
+  EXPECT_EQ(odd.size(), size_t{kThreads / 2 * kPerThread});
+  EXPECT_EQ(store_->Lookup(kTestImpi)->sqn, *even.rbegin());
+  EXPECT_EQ(store_->Lookup(kGbaUImpi)->sqn, *odd.rbegin());
 }
 
 TEST_F(SubscriberStoreTest, ResyncContinuesFromSeqMs) {
