@@ -9,7 +9,7 @@
 
 namespace gbabridge::bsf {
 
-absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& config) {
+absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& config, BsfServerHooks hooks) {
   if (absl::Status s = ValidateBsfConfig(config); !s.ok()) return s;
   absl::StatusOr<ListenAddress> ub_listen = ParseListenAddress(config.ub_listen);
   if (!ub_listen.ok()) return ub_listen.status();
@@ -43,7 +43,8 @@ absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& co
                              .tls_cert_file = config.zn_tls_cert,
                              .tls_key_file = config.zn_tls_key,
                              .client_ca_file = config.zn_client_ca,
-                             .naf_tokens = {}};
+                             .naf_tokens = {},
+                             .extra_services = std::move(hooks.extra_zn_services)};
   for (const NafToken& token : config.naf_tokens) zn_options.naf_tokens.push_back(token.Clone());
   absl::StatusOr<std::unique_ptr<ZnServer>> zn =
       ZnServer::Create(std::move(zn_options), *bsf->sessions_, bsf->subscribers_.get());

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "bsf_sim/av_generator.h"
@@ -22,10 +23,17 @@
 
 namespace gbabridge::bsf {
 
+// Additions for programs that embed bsf-sim (the benchmarks).
+struct BsfServerHooks {
+  // Registered on the Zn server beside bsf.v1.Zn (not owned; must outlive the server).
+  std::vector<grpc::Service*> extra_zn_services;
+};
+
 class BsfServer {
  public:
   // Validates the configuration, opens the database and loads TLS material; binds nothing.
-  static absl::StatusOr<std::unique_ptr<BsfServer>> Create(const BsfConfig& config);
+  static absl::StatusOr<std::unique_ptr<BsfServer>> Create(const BsfConfig& config,
+                                                           BsfServerHooks hooks = {});
   ~BsfServer();
   BsfServer(const BsfServer&) = delete;
   BsfServer& operator=(const BsfServer&) = delete;

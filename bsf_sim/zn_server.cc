@@ -102,6 +102,7 @@ absl::Status ZnServer::Start() {
   int selected_port = 0;
   builder.AddListeningPort(options_.listen.ToString(), credentials, &selected_port);
   builder.RegisterService(service_.get());
+  for (grpc::Service* extra : options_.extra_services) builder.RegisterService(extra);
   builder.SetMaxReceiveMessageSize(64 * 1024);
   server_ = builder.BuildAndStart();
   Wipe(key_pem);

@@ -20,7 +20,8 @@
 
 namespace grpc {
 class Server;
-}
+class Service;
+}  // namespace grpc
 
 namespace gbabridge::bsf {
 
@@ -33,6 +34,9 @@ struct ZnServerOptions {
   std::string tls_key_file;
   std::string client_ca_file;
   std::vector<NafToken> naf_tokens;  // plain loopback listener only
+  // Registered beside Zn on the same server (not owned), e.g. the benchmarks' echo service,
+  // which measures this server setup's own limit.
+  std::vector<grpc::Service*> extra_services;
 };
 
 class ZnServer {

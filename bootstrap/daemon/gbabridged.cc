@@ -234,6 +234,7 @@ absl::Status Gbabridged::StartServer() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.RegisterService(service_.get());
+  for (grpc::Service* extra : hooks_.extra_services) builder.RegisterService(extra);
   // Requests are a NAF name and a 5-byte id: anything large is not a client of ours.
   builder.SetMaxReceiveMessageSize(64 * 1024);
   int tcp_port = 0;

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,6 +37,7 @@
 
 namespace grpc {
 class Server;
+class Service;
 }  // namespace grpc
 
 namespace gbabridge::daemon {
@@ -50,6 +52,10 @@ struct GbabridgedHooks {
   std::unique_ptr<ReaderStateSource> reader_states;
   // False leaves the process dumpable (e.g. a test process that wants core dumps).
   bool harden_process = true;
+  // Registered beside GbaBridge on the same server and listeners (not owned; must outlive
+  // the daemon), e.g. the benchmarks' echo service, which measures this server setup's
+  // own limit.
+  std::vector<grpc::Service*> extra_services;
 };
 
 class Gbabridged {
