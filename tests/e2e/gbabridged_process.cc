@@ -29,10 +29,10 @@ absl::StatusOr<std::unique_ptr<GbabridgedProcess>> GbabridgedProcess::Start(
         << "[session]\nrefresh_margin_seconds = " << options.refresh_margin_seconds << "\n\n"
         << "[listen]\nunix_socket = \"" << daemon->socket_.string() << "\"\n"
         << "unix_socket_mode = \"" << options.socket_mode << "\"\n\n"
-        << "[log]\nlevel = \"debug\"\n\n"
+        << "[log]\nlevel = \"" << options.log_level << "\"\n\n"
         << options.clients << "\n";
   }
-  std::vector<std::string> argv = {GBABRIDGE_DAEMON_BIN, "--config", config.string()};
+  std::vector<std::string> argv = {options.binary, "--config", config.string()};
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   absl::StatusOr<ChildProcess> child = ChildProcess::Start(argv, daemon->log_);
   if (!child.ok()) return child.status();

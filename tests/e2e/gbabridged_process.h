@@ -16,6 +16,9 @@
 namespace gbabridge::testing {
 
 struct GbabridgedOptions {
+  // The program: gbabridged, or a build of it with extras (the benchmarks' gbabridged-bench).
+  std::string binary = GBABRIDGE_DAEMON_BIN;
+  std::string log_level = "debug";
   std::string reader = PcscSandbox::kReaderName;
   std::string bsf_url = "";
   // [[client]] entries, verbatim TOML. The default lets uid 0 (the test runner) have any

@@ -24,19 +24,21 @@ absl::StatusOr<std::unique_ptr<BsfSimProcess>> BsfSimProcess::Start(const fs::pa
   const fs::path subscribers = dir / "subscribers.json";
   {
     std::ofstream out(subscribers);
+    if (!bsf->options_.subscribers_json.empty()) out << bsf->options_.subscribers_json;
     // TEST KEYS ONLY: TS 35.208 test set 1, as on the soft-usim test profile.
-    out << R"({"subscribers": [{"imsi": "001010123456789", "mnc_length": 2,)"
+    else out << R"({"subscribers": [{"imsi": "001010123456789", "mnc_length": 2,)"
         << R"( "k": "465b5ce8b199b49faa5f0a2ee238a6bc",)"
         << R"( "opc": "cd63cb71954a9f4e48a5994e37a02baf", "amf": "8000",)"
         << R"( "gba_u": )" << (bsf->options_.gba_u_subscriber ? "true" : "false") << "}]}\n";
   }
   {
     absl::StatusOr<ChildProcess> import =
-        ChildProcess::Start({GBABRIDGE_BSF_SIM_BIN, "subscribers", "import", subscribers.string(),
+        ChildProcess::Start({bsf->options_.binary, "subscribers", "import", subscribers.string(),
                              "--db", (dir / "hss.db").string()},
                             dir / "bsf-sim-import.log");
     if (!import.ok()) return import.status();
-    for (int i = 0; i < 200 && import->running(); ++i) std::this_thread::sleep_for(25ms);
+    // A large benchmark import takes a while; the one test subscriber takes milliseconds.
+    for (int i = 0; i < 4800 && import->running(); ++i) std::this_thread::sleep_for(25ms);
     if (import->running()) return absl::DeadlineExceededError("bsf-sim import hung");
   }
   if (bsf->options_.ub_tls) {
@@ -57,7 +59,7 @@ absl::StatusOr<std::unique_ptr<BsfSimProcess>> BsfSimProcess::Start(const fs::pa
 
 absl::Status BsfSimProcess::Serve(const std::string& ub_listen, const std::string& zn_listen) {
   const fs::path log = dir_ / absl::StrCat("bsf-sim-", ++log_generation_, ".log");
-  std::vector<std::string> argv = {GBABRIDGE_BSF_SIM_BIN,
+  std::vector<std::string> argv = {options_.binary,
                                    "serve",
                                    "--ub-listen",
                                    ub_listen,
@@ -73,6 +75,7 @@ absl::Status BsfSimProcess::Serve(const std::string& ub_listen, const std::strin
     argv.insert(argv.end(), {"--ub-tls-cert", (dir_ / "ub-cert.pem").string(), "--ub-tls-key",
                              (dir_ / "ub-key.pem").string()});
   }
+  argv.insert(argv.end(), options_.extra_serve_args.begin(), options_.extra_serve_args.end());
   for (const auto& [naf, token] : options_.naf_tokens) {
     argv.push_back("--naf-token");
     argv.push_back(naf + "=" + token);

@@ -16,6 +16,12 @@
 namespace gbabridge::testing {
 
 struct BsfSimOptions {
+  // The program: bsf-sim, or a build of it with extras (the benchmarks' bsf-sim-bench).
+  std::string binary = GBABRIDGE_BSF_SIM_BIN;
+  // A whole subscriber file to import instead of the one test subscriber.
+  std::string subscribers_json = "";
+  // Appended to `bsf-sim serve` (e.g. {"--log-level", "warn"}).
+  std::vector<std::string> extra_serve_args = {};
   bool gba_u_subscriber = true;
   int lifetime_seconds = 3600;
   // Serve Ub over HTTPS with a fresh self-signed certificate for 127.0.0.1 (see ca_file()).
@@ -41,6 +47,7 @@ class BsfSimProcess {
   // The PEM certificate that Ub's TLS certificate chains to (empty without ub_tls).
   std::string ca_file() const { return options_.ub_tls ? (dir_ / "ub-cert.pem").string() : ""; }
   const std::string& zn_address() const { return zn_address_; }
+  pid_t pid() const { return process_->pid(); }
 
   // Zn GetNafKey as the NAF owning `token`.
   grpc::Status GetNafKey(const std::string& token, const bsf::v1::GetNafKeyRequest& request,
