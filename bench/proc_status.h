@@ -1,0 +1,23 @@
+// ReadProcStatus: a process's resident memory and thread count from /proc/PID/status, for
+// the benchmarks' RSS rows.
+#ifndef GBABRIDGE_BENCH_PROC_STATUS_H_
+#define GBABRIDGE_BENCH_PROC_STATUS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+
+namespace gbabridge::bench {
+
+struct ProcStatus {
+  uint64_t vm_rss_kb = 0;  // VmRSS: resident set, kB
+  uint64_t threads = 0;
+};
+
+absl::StatusOr<ProcStatus> ReadProcStatus(pid_t pid);
+
+}  // namespace gbabridge::bench
+
+#endif  // GBABRIDGE_BENCH_PROC_STATUS_H_

@@ -1,0 +1,594 @@
+// service_bench: the service rows of `make bench`. Real processes on this machine, each
+// figure beside the limit of the same server setup, transport and client, measured in the
+// same run (interleaved rounds, so that both see the same machine):
+//
+//   device  soft-usim through pcscd + vpcd and bsf-sim on loopback: full bootstraps by the
+//           GBA client, split into card time and Ub time.
+//   daemon  gbabridged-bench (gbabridged + bench.v1.Echo on the same server) on its Unix
+//           socket: cached GetNafKey from 16 clients vs Echo; APDUs (soft-usim --apdu-log)
+//           and HMACs (the daemon's KDF counter) per cached call; idle RSS.
+//   bsf     bsf-sim-bench with generated subscribers: complete Ub bootstraps by simulated
+//           UEs (401 + 200, SQN committed) vs GET /healthz on the same HTTP server; Zn
+//           GetNafKey vs Echo on the same Zn server; RSS with the session table filled.
+//
+//   service_bench --out services.json [--smoke] [--dir DIR]
+//
+// --smoke runs every phase with a few calls and no timing meaning, for ctest. Needs the
+// pcscd lock (one pcscd per machine; see tests/integration/pcsc_sandbox.h).
+#include <grpcpp/grpcpp.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "bench/load_runner.h"
+#include "bench/proc_status.h"
+#include "bench/simulated_ue.h"
+#include "bench/v1/echo.grpc.pb.h"
+#include "bootstrap/gba_client.h"
+#include "bsf/v1/zn.grpc.pb.h"
+#include "gbabridge/v1/gbabridge.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "tests/e2e/gbabridged_process.h"
+#include "tests/integration/bsf_sim_process.h"
+#include "tests/integration/pcsc_sandbox.h"
+#include "uicc/pcsc_channel.h"
+#include "uicc/usim.h"
+
+namespace gbabridge::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+constexpr char kNafFqdn[] = "mef.example.com";
+constexpr char kZnNaf[] = "naf.bench.example";
+constexpr char kZnToken[] = "bench-token";
+const std::string kUaTls = std::string("\x01\x00\x01\x00\xAE", 5);  // TS 33.220 H.3
+
+struct Options {
+  bool smoke = false;
+  std::string out;
+  std::string dir;
+  int rounds = 3;
+  int round_ms = 2000;
+  int device_bootstraps = 100;
+  int daemon_clients = 16;
+  int ue_workers = 32;
+  int subscribers_per_worker = 7813;  // x 32 workers x 4 sessions each >= 1,000,000
+  int zn_clients = 16;
+};
+
+// One row of the table. The text fields are what bench_report prints; `numbers` keeps the
+// raw figures for scripts.
+struct Row {
+  std::string figure;
+  std::string value;
+  std::string limit;
+  std::string ratio;
+  std::string target;
+  std::string verdict;  // "met", "missed", "report" (no target), "failed" (not measured)
+  json numbers = json::object();
+};
+
+json ToJson(const Row& r) {
+  return {{"figure", r.figure}, {"value", r.value},     {"limit", r.limit},
+          {"ratio", r.ratio},   {"target", r.target},   {"verdict", r.verdict},
+          {"numbers", r.numbers}};
+}
+
+Row Failed(std::string figure, std::string target, const absl::Status& why) {
+  return {std::move(figure), "-", "-", "-", std::move(target),
+          "failed", {{"error", why.ToString()}}};
+}
+
+std::string Verdict(bool met) { return met ? "met" : "missed"; }
+
+json StatsJson(const LoadStats& s) {
+  return {{"calls", s.calls},         {"errors", s.errors}, {"seconds", s.seconds},
+          {"per_second", s.per_second}, {"p50_ms", s.p50_ms}, {"p99_ms", s.p99_ms},
+          {"first_error", s.first_error}};
+}
+
+std::string Rate(const LoadStats& s, const char* unit) {
+  return absl::StrFormat("%.0f %s, p50 %.3f ms, p99 %.3f ms", s.per_second, unit, s.p50_ms,
+                         s.p99_ms);
+}
+
+// A channel of its own (its own connection): gRPC would otherwise share one subchannel
+// between channels with the same target and arguments.
+std::shared_ptr<grpc::Channel> OwnChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+std::chrono::system_clock::time_point Deadline() {
+  return std::chrono::system_clock::now() + std::chrono::seconds(10);
+}
+
+absl::Status FromGrpc(const grpc::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
+
+absl::Status Echo(v1::Echo::Stub& stub) {
+  v1::EchoRequest request;
+  request.set_payload(std::string(24, 'e'));  // about a GetNafKey request's size
+  v1::EchoResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(Deadline());
+  return FromGrpc(stub.Echo(&context, request, &response));
+}
+
+absl::StatusOr<uint64_t> KdfInvocations(v1::Echo::Stub& stub) {
+  v1::CountersResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(Deadline());
+  grpc::Status s = stub.Counters(&context, v1::CountersRequest(), &response);
+  if (!s.ok()) return FromGrpc(s);
+  return response.kdf_invocations();
+}
+
+// ---- device: full bootstraps through pcscd + vpcd -------------------------------------
+
+std::vector<Row> DevicePhase(const Options& o) {
+  const std::string figure =
+      "Full bootstrap, device side (soft-usim via pcscd + vpcd, bsf-sim on loopback): "
+      "median and p99, card / Ub";
+  const std::string target = "median <= 15 ms";
+  const fs::path dir = fs::path(o.dir) / "device";
+  fs::create_directories(dir);
+  absl::StatusOr<std::unique_ptr<testing::PcscSandbox>> sandbox = testing::PcscSandbox::Start();
+  if (!sandbox.ok()) return {Failed(figure, target, sandbox.status())};
+  testing::BsfSimOptions bsf_options;
+  bsf_options.binary = GBABRIDGE_BSF_SIM_BENCH_BIN;
+  bsf_options.gba_u_subscriber = false;
+  bsf_options.extra_serve_args = {"--log-level", "warn"};
+  absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
+      testing::BsfSimProcess::Start(dir, bsf_options);
+  if (!bsf.ok()) return {Failed(figure, target, bsf.status())};
+  absl::StatusOr<testing::ChildProcess> card = (*sandbox)->StartSoftUsim(
+      testing::WriteTestProfile(dir, /*gba_u=*/false), dir / "card-state.json");
+  if (!card.ok()) return {Failed(figure, target, card.status())};
+  if (absl::Status s = (*sandbox)->WaitForCard(true); !s.ok()) return {Failed(figure, target, s)};
+  absl::StatusOr<std::unique_ptr<PcscChannel>> channel =
+      PcscChannel::Connect({.reader = testing::PcscSandbox::kReaderName});
+  if (!channel.ok()) return {Failed(figure, target, channel.status())};
+
+  Usim usim(**channel);
+  GbaClient client(usim, {.bsf_url = (*bsf)->ub_url(),
+                          .ca_file = "",
+                          .connect_timeout = absl::Seconds(2),
+                          .total_timeout = absl::Seconds(10)});
+  if (absl::StatusOr<BootstrapSession> warm = client.Bootstrap(); !warm.ok()) {
+    return {Failed(figure, target, warm.status())};
+  }
+  std::vector<double> total, card_ms, ub_ms;
+  int card_commands = 0;
+  const int n = o.smoke ? 2 : o.device_bootstraps;
+  for (int i = 0; i < n; ++i) {
+    BootstrapStats stats;
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<BootstrapSession> session = client.Bootstrap(&stats);
+    const auto end = std::chrono::steady_clock::now();
+    if (!session.ok()) return {Failed(figure, target, session.status())};
+    total.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    card_ms.push_back(absl::ToDoubleMilliseconds(stats.card_time));
+    ub_ms.push_back(absl::ToDoubleMilliseconds(stats.ub_time));
+    card_commands += stats.card_authentications;
+  }
+  channel->reset();
+  for (auto* v : {&total, &card_ms, &ub_ms}) std::sort(v->begin(), v->end());
+  const double median = PercentileMs(total, 50);
+  Row row;
+  row.figure = figure;
+  row.value = absl::StrFormat("median %.2f ms (card %.2f, Ub %.2f); p99 %.2f ms (card %.2f, Ub %.2f)",
+                              median, PercentileMs(card_ms, 50), PercentileMs(ub_ms, 50),
+                              PercentileMs(total, 99), PercentileMs(card_ms, 99),
+                              PercentileMs(ub_ms, 99));
+  row.limit = "(report)";
+  row.ratio = "-";
+  row.target = target;
+  row.verdict = Verdict(median <= 15.0);
+  row.numbers = {{"bootstraps", n},
+                 {"authenticate_per_bootstrap", n > 0 ? double(card_commands) / n : 0},
+                 {"median_ms", median},
+                 {"p99_ms", PercentileMs(total, 99)},
+                 {"card_median_ms", PercentileMs(card_ms, 50)},
+                 {"card_p99_ms", PercentileMs(card_ms, 99)},
+                 {"ub_median_ms", PercentileMs(ub_ms, 50)},
+                 {"ub_p99_ms", PercentileMs(ub_ms, 99)}};
+  return {row};
+}
+
+// ---- daemon: cached GetNafKey over the Unix socket ------------------------------------
+
+std::vector<Row> DaemonPhase(const Options& o) {
+  const std::string key_figure =
+      "GetNafKey, key cached, Unix socket, 16 concurrent clients: calls/s, p50, p99";
+  const std::string key_target = ">= 0.8 of echo calls/s; p99 <= 2x echo p99";
+  const std::string zero_figure = "APDUs and HMACs per cached GetNafKey";
+  const std::string rss_figure = "gbabridged idle RSS (after start and one bootstrap)";
+  auto fail_all = [&](const absl::Status& s) {
+    return std::vector<Row>{Failed(key_figure, key_target, s),
+                            Failed(zero_figure, "exactly 0", s),
+                            Failed(rss_figure, "<= 20 MB", s)};
+  };
+  const fs::path dir = fs::path(o.dir) / "daemon";
+  fs::create_directories(dir);
+  absl::StatusOr<std::unique_ptr<testing::PcscSandbox>> sandbox = testing::PcscSandbox::Start();
+  if (!sandbox.ok()) return fail_all(sandbox.status());
+  testing::BsfSimOptions bsf_options;
+  bsf_options.binary = GBABRIDGE_BSF_SIM_BENCH_BIN;
+  bsf_options.gba_u_subscriber = false;
+  bsf_options.extra_serve_args = {"--log-level", "warn"};
+  absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
+      testing::BsfSimProcess::Start(dir, bsf_options);
+  if (!bsf.ok()) return fail_all(bsf.status());
+  const fs::path apdu_log = dir / "apdu.log";
+  absl::StatusOr<testing::ChildProcess> card =
+      (*sandbox)->StartSoftUsim(testing::WriteTestProfile(dir, /*gba_u=*/false),
+                                dir / "card-state.json", {"--apdu-log", apdu_log.string()});
+  if (!card.ok()) return fail_all(card.status());
+  if (absl::Status s = (*sandbox)->WaitForCard(true); !s.ok()) return fail_all(s);
+  testing::GbabridgedOptions daemon_options;
+  daemon_options.binary = GBABRIDGE_DAEMON_BENCH_BIN;
+  daemon_options.bsf_url = (*bsf)->ub_url();
+  daemon_options.log_level = "info";  // the shipped default: one audit line per call
+  absl::StatusOr<std::unique_ptr<testing::GbabridgedProcess>> daemon =
+      testing::GbabridgedProcess::Start(dir, daemon_options);
+  if (!daemon.ok()) return fail_all(daemon.status());
+
+  std::vector<std::unique_ptr<gbabridge::v1::GbaBridge::Stub>> key_stubs;
+  std::vector<std::unique_ptr<v1::Echo::Stub>> echo_stubs;
+  for (int w = 0; w < o.daemon_clients; ++w) {
+    std::shared_ptr<grpc::Channel> channel = OwnChannel((*daemon)->target());
+    key_stubs.push_back(gbabridge::v1::GbaBridge::NewStub(channel));
+    echo_stubs.push_back(v1::Echo::NewStub(channel));
+  }
+  auto get_key = [&](int w) -> absl::Status {
+    gbabridge::v1::GetNafKeyRequest request;
+    request.set_naf_fqdn(kNafFqdn);
+    request.set_ua_security_protocol_id(kUaTls);
+    gbabridge::v1::GetNafKeyResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(Deadline());
+    return FromGrpc(key_stubs[static_cast<size_t>(w)]->GetNafKey(&context, request, &response));
+  };
+  auto echo = [&](int w) { return Echo(*echo_stubs[static_cast<size_t>(w)]); };
+
+  // The first call bootstraps and derives; the card is read right after insertion, so the
+  // daemon may still answer UNAVAILABLE for a moment.
+  absl::Status warm = get_key(0);
+  for (int i = 0; i < 100 && !warm.ok(); ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    warm = get_key(0);
+  }
+  if (!warm.ok()) return fail_all(warm);
+  std::this_thread::sleep_for(milliseconds(o.smoke ? 50 : 1000));  // idle
+  const absl::StatusOr<ProcStatus> idle = ReadProcStatus((*daemon)->pid());
+
+  const absl::StatusOr<uint64_t> kdf_before = KdfInvocations(*echo_stubs[0]);
+  const int apdus_before = testing::CountApdus(apdu_log);
+  const auto [key, limit] = RunInterleaved(o.daemon_clients, o.smoke ? 1 : o.rounds,
+                                           milliseconds(o.smoke ? 200 : o.round_ms), get_key, echo);
+  const absl::StatusOr<uint64_t> kdf_after = KdfInvocations(*echo_stubs[0]);
+  const int apdus_after = testing::CountApdus(apdu_log);
+  const absl::StatusOr<ProcStatus> after = ReadProcStatus((*daemon)->pid());
+
+  std::vector<Row> rows;
+  {
+    Row row;
+    row.figure = key_figure;
+    row.value = Rate(key, "calls/s");
+    row.limit = absl::StrCat("echo ", Rate(limit, "calls/s"));
+    const double ratio = limit.per_second > 0 ? key.per_second / limit.per_second : 0;
+    const double p99_ratio = limit.p99_ms > 0 ? key.p99_ms / limit.p99_ms : 0;
+    row.ratio = absl::StrFormat("%.2f; p99 %.2fx", ratio, p99_ratio);
+    row.target = key_target;
+    row.verdict = Verdict(key.errors == 0 && ratio >= 0.8 && p99_ratio <= 2.0);
+    row.numbers = {{"get_naf_key", StatsJson(key)}, {"echo", StatsJson(limit)},
+                   {"ratio", ratio}, {"p99_ratio", p99_ratio}};
+    rows.push_back(row);
+  }
+  {
+    Row row;
+    row.figure = zero_figure;
+    if (!kdf_before.ok() || !kdf_after.ok()) {
+      rows.push_back(Failed(zero_figure, "exactly 0",
+                            kdf_before.ok() ? kdf_after.status() : kdf_before.status()));
+    } else {
+      const uint64_t hmacs = *kdf_after - *kdf_before;
+      const int apdus = apdus_after - apdus_before;
+      row.value = absl::StrCat(apdus, " APDUs and ", hmacs, " HMACs in ", key.calls, " calls");
+      row.limit = "0";
+      row.ratio = "-";
+      row.target = "exactly 0";
+      row.verdict = Verdict(apdus == 0 && hmacs == 0 && key.calls > 0);
+      row.numbers = {{"apdus", apdus}, {"hmacs", hmacs}, {"calls", key.calls}};
+      rows.push_back(row);
+    }
+  }
+  if (!idle.ok()) {
+    rows.push_back(Failed(rss_figure, "<= 20 MB", idle.status()));
+  } else {
+    Row row;
+    row.figure = rss_figure;
+    const double mb = static_cast<double>(idle->vm_rss_kb) / 1024.0;
+    row.value = absl::StrFormat("%.1f MB (after the load: %.1f MB)", mb,
+                                after.ok() ? static_cast<double>(after->vm_rss_kb) / 1024.0 : 0);
+    row.limit = "(report)";
+    row.ratio = "-";
+    row.target = "<= 20 MB";
+    row.verdict = Verdict(mb <= 20.0);
+    row.numbers = {{"idle_rss_kb", idle->vm_rss_kb},
+                   {"after_load_rss_kb", after.ok() ? after->vm_rss_kb : 0},
+                   {"threads", idle->threads}};
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// ---- bsf: bootstraps/s, Zn, and RSS with the session table filled ---------------------
+
+std::string Hex(const SecretBytes& s) { return s.RevealHex(); }
+
+// TEST KEYS ONLY: random K and OPc per simulated subscriber, made for this run.
+std::vector<UeCredentials> MakeSubscribers(int count) {
+  std::vector<UeCredentials> out;
+  out.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    UeCredentials ue;
+    ue.impi = absl::StrFormat("bench%07d@ims.mnc001.mcc001.3gppnetwork.org", i);
+    ue.k = SecretBytes(16);
+    ue.opc = SecretBytes(16);
+    RAND_bytes(ue.k.data(), 16);
+    RAND_bytes(ue.opc.data(), 16);
+    out.push_back(std::move(ue));
+  }
+  return out;
+}
+
+std::string SubscriberFile(const std::vector<UeCredentials>& ues) {
+  std::string out = "{\"subscribers\": [\n";
+  for (size_t i = 0; i < ues.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",\n", "{\"impi\": \"", ues[i].impi,
+                    absl::StrFormat("\", \"imsi\": \"00101%010d\"", i), ", \"k\": \"",
+                    Hex(ues[i].k), "\", \"opc\": \"", Hex(ues[i].opc), "\"}");
+  }
+  out += "\n]}\n";
+  return out;
+}
+
+std::vector<Row> BsfPhase(const Options& o) {
+  const std::string boot_figure =
+      "bsf-sim complete bootstraps/s (401 + 200 + SQN committed), 32 concurrent simulated UEs";
+  const std::string boot_target = ">= 5,000/s and >= 0.35 of the limit";
+  const std::string zn_figure = "bsf-sim Zn GetNafKey calls/s, 16 concurrent NAF clients";
+  const std::string zn_target = ">= 0.7 of echo";
+  const std::string rss_figure = "bsf-sim RSS with 1,000,000 live sessions";
+  const std::string rss_target = "<= 400 MB";
+  auto fail_all = [&](const absl::Status& s) {
+    return std::vector<Row>{Failed(boot_figure, boot_target, s), Failed(zn_figure, zn_target, s),
+                            Failed(rss_figure, rss_target, s)};
+  };
+  const fs::path dir = fs::path(o.dir) / "bsf";
+  fs::create_directories(dir);
+  const int workers = o.ue_workers;
+  const int per_worker = o.smoke ? 4 : o.subscribers_per_worker;
+  const std::vector<UeCredentials> ues = MakeSubscribers(workers * per_worker);
+  const size_t sessions_target = ues.size() * 4;  // bsf-sim keeps 4 sessions per IMPI
+  {
+    std::ofstream config(dir / "bsf-sim.toml");
+    config << "max_sessions = " << sessions_target + 1000 << "\n";
+  }
+  testing::BsfSimOptions bsf_options;
+  bsf_options.binary = GBABRIDGE_BSF_SIM_BENCH_BIN;
+  bsf_options.subscribers_json = SubscriberFile(ues);
+  bsf_options.extra_serve_args = {"--config", (dir / "bsf-sim.toml").string(), "--log-level",
+                                  "warn"};
+  bsf_options.naf_tokens = {{kZnNaf, kZnToken}};
+  absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
+      testing::BsfSimProcess::Start(dir, bsf_options);
+  if (!bsf.ok()) return fail_all(bsf.status());
+  const std::string ub = (*bsf)->ub_url();  // http://127.0.0.1:PORT/
+  const size_t colon = ub.rfind(':');
+  int port = 0;
+  if (!absl::SimpleAtoi(ub.substr(colon + 1, ub.size() - colon - 2), &port)) {
+    return fail_all(absl::InternalError("cannot read the Ub port from " + ub));
+  }
+
+  std::vector<std::unique_ptr<SimulatedUe>> clients;
+  for (int w = 0; w < workers; ++w) clients.push_back(std::make_unique<SimulatedUe>("127.0.0.1", port));
+  // Worker w owns subscribers w, w + workers, ...; done[w] counts its successful bootstraps,
+  // so that after 4 x per_worker of them every subscriber of w holds 4 live sessions.
+  std::vector<int64_t> done(static_cast<size_t>(workers), 0);
+  std::mutex btid_mu;
+  std::vector<std::string> recent_btids(std::min<size_t>(1000, ues.size() * 2));
+  size_t btid_count = 0;
+  auto bootstrap = [&](int w) -> absl::Status {
+    int64_t& d = done[static_cast<size_t>(w)];
+    const size_t index = static_cast<size_t>(w) + static_cast<size_t>(d % per_worker) * workers;
+    absl::StatusOr<std::string> btid = clients[static_cast<size_t>(w)]->Bootstrap(ues[index]);
+    if (!btid.ok()) return btid.status();
+    ++d;
+    std::lock_guard<std::mutex> lock(btid_mu);
+    recent_btids[btid_count++ % recent_btids.size()] = *std::move(btid);
+    return absl::OkStatus();
+  };
+  auto healthz = [&](int w) { return clients[static_cast<size_t>(w)]->Healthz(); };
+  const int rounds = o.smoke ? 1 : o.rounds;
+  const milliseconds round(o.smoke ? 200 : o.round_ms);
+  const auto [boots, http_limit] = RunInterleaved(workers, rounds, round, bootstrap, healthz);
+
+  std::vector<Row> rows;
+  {
+    Row row;
+    row.figure = boot_figure;
+    row.value = Rate(boots, "bootstraps/s");
+    row.limit = absl::StrCat("GET /healthz ", Rate(http_limit, "requests/s"));
+    const double ratio = http_limit.per_second > 0 ? boots.per_second / http_limit.per_second : 0;
+    row.ratio = absl::StrFormat("%.2f", ratio);
+    row.target = boot_target;
+    row.verdict = Verdict(boots.errors == 0 && boots.per_second >= 5000 && ratio >= 0.35);
+    row.numbers = {{"bootstraps", StatsJson(boots)}, {"healthz", StatsJson(http_limit)},
+                   {"ratio", ratio}, {"subscribers", ues.size()}};
+    rows.push_back(row);
+  }
+
+  // Zn: NAF clients asking for keys of live B-TIDs, vs Echo on the same Zn server.
+  std::vector<std::string> btids;
+  for (size_t i = 0; i < std::min(btid_count, recent_btids.size()); ++i) {
+    btids.push_back(recent_btids[i]);
+  }
+  if (btids.empty()) {
+    rows.push_back(Failed(zn_figure, zn_target, absl::InternalError("no bootstrap succeeded")));
+  } else {
+    std::vector<std::unique_ptr<bsf::v1::Zn::Stub>> zn_stubs;
+    std::vector<std::unique_ptr<v1::Echo::Stub>> echo_stubs;
+    for (int w = 0; w < o.zn_clients; ++w) {
+      std::shared_ptr<grpc::Channel> channel = OwnChannel((*bsf)->zn_address());
+      zn_stubs.push_back(bsf::v1::Zn::NewStub(channel));
+      echo_stubs.push_back(v1::Echo::NewStub(channel));
+    }
+    std::vector<size_t> next(static_cast<size_t>(o.zn_clients), 0);
+    auto zn_call = [&](int w) -> absl::Status {
+      size_t& i = next[static_cast<size_t>(w)];
+      bsf::v1::GetNafKeyRequest request;
+      request.set_btid(btids[(static_cast<size_t>(w) + i++ * o.zn_clients) % btids.size()]);
+      request.set_naf_fqdn(kZnNaf);
+      request.set_ua_security_protocol_id(kUaTls);
+      bsf::v1::GetNafKeyResponse response;
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", kZnToken));
+      context.set_deadline(Deadline());
+      return FromGrpc(zn_stubs[static_cast<size_t>(w)]->GetNafKey(&context, request, &response));
+    };
+    auto echo = [&](int w) { return Echo(*echo_stubs[static_cast<size_t>(w)]); };
+    const auto [zn, zn_limit] = RunInterleaved(o.zn_clients, rounds, round, zn_call, echo);
+    Row row;
+    row.figure = zn_figure;
+    row.value = Rate(zn, "calls/s");
+    row.limit = absl::StrCat("echo ", Rate(zn_limit, "calls/s"));
+    const double ratio = zn_limit.per_second > 0 ? zn.per_second / zn_limit.per_second : 0;
+    row.ratio = absl::StrFormat("%.2f", ratio);
+    row.target = zn_target;
+    row.verdict = Verdict(zn.errors == 0 && ratio >= 0.7);
+    row.numbers = {{"get_naf_key", StatsJson(zn)}, {"echo", StatsJson(zn_limit)},
+                   {"ratio", ratio}, {"btids", btids.size()}};
+    rows.push_back(row);
+  }
+
+  // Fill: every subscriber to 4 live sessions, then read bsf-sim's RSS.
+  const auto fill_start = std::chrono::steady_clock::now();
+  std::atomic<uint64_t> fill_errors{0};
+  std::string fill_error;
+  std::mutex fill_mu;
+  std::vector<std::thread> fillers;
+  for (int w = 0; w < workers; ++w) {
+    fillers.emplace_back([&, w] {
+      int failures_in_a_row = 0;
+      while (done[static_cast<size_t>(w)] < int64_t{4} * per_worker && failures_in_a_row < 20) {
+        absl::Status s = bootstrap(w);
+        if (s.ok()) {
+          failures_in_a_row = 0;
+        } else {
+          ++failures_in_a_row;
+          ++fill_errors;
+          std::lock_guard<std::mutex> lock(fill_mu);
+          if (fill_error.empty()) fill_error = s.ToString();
+        }
+      }
+    });
+  }
+  for (std::thread& t : fillers) t.join();
+  const double fill_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count();
+  bool filled = true;
+  for (int64_t d : done) filled = filled && d >= int64_t{4} * per_worker;
+  const absl::StatusOr<ProcStatus> rss = ReadProcStatus((*bsf)->pid());
+  if (!filled || !rss.ok()) {
+    rows.push_back(Failed(rss_figure, rss_target,
+                          !rss.ok() ? rss.status()
+                                    : absl::InternalError("filling the sessions failed: " +
+                                                          fill_error)));
+  } else {
+    Row row;
+    row.figure = o.smoke ? absl::StrCat("bsf-sim RSS with ", sessions_target,
+                                        " live sessions (smoke run)")
+                         : rss_figure;
+    const double mb = static_cast<double>(rss->vm_rss_kb) / 1024.0;
+    row.value = absl::StrFormat("%.0f MB with %d sessions (filled at %.0f bootstraps/s)", mb,
+                                sessions_target, static_cast<double>(sessions_target) / fill_seconds);
+    row.limit = "(report)";
+    row.ratio = "-";
+    row.target = rss_target;
+    row.verdict = o.smoke ? "report" : Verdict(mb <= 400.0);
+    row.numbers = {{"rss_kb", rss->vm_rss_kb},
+                   {"sessions", sessions_target},
+                   {"fill_seconds", fill_seconds},
+                   {"fill_errors", fill_errors.load()}};
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace
+}  // namespace gbabridge::bench
+
+int main(int argc, char** argv) {
+  using namespace gbabridge::bench;
+  CLI::App app{"service_bench: the service rows of `make bench` (real processes on loopback)"};
+  Options o;
+  app.add_option("--out", o.out, "write the rows as JSON here")->required();
+  app.add_flag("--smoke", o.smoke, "a few calls per phase, for ctest; no timing meaning");
+  app.add_option("--dir", o.dir, "working directory (default: a new one under /tmp)");
+  app.add_option("--rounds", o.rounds, "interleaved rounds per figure and limit");
+  app.add_option("--round-ms", o.round_ms, "length of one round");
+  CLI11_PARSE(app, argc, argv);
+  const bool own_dir = o.dir.empty();
+  if (own_dir) {
+    o.dir = (std::filesystem::temp_directory_path() /
+             absl::StrCat("gbabridge-service-bench-", getpid()))
+                .string();
+  }
+  std::filesystem::create_directories(o.dir);
+
+  nlohmann::json rows = nlohmann::json::array();
+  bool all_measured = true;
+  for (auto phase : {&DevicePhase, &DaemonPhase, &BsfPhase}) {
+    for (const Row& row : phase(o)) {
+      std::fprintf(stderr, "service_bench: %s: %s [%s]\n", row.figure.c_str(), row.value.c_str(),
+                   row.verdict.c_str());
+      if (row.verdict == "failed") {
+        all_measured = false;
+        std::fprintf(stderr, "  %s\n", row.numbers.value("error", "").c_str());
+      }
+      rows.push_back(ToJson(row));
+    }
+  }
+  std::ofstream out(o.out);
+  out << nlohmann::json{{"rows", rows}}.dump(2) << "\n";
+  if (!out) {
+    std::cerr << "service_bench: cannot write " << o.out << "\n";
+    return 1;
+  }
+  if (own_dir && !getenv("GBABRIDGE_KEEP_TEST_DIRS")) std::filesystem::remove_all(o.dir);
+  return all_measured ? 0 : 1;
+}
