@@ -20,7 +20,7 @@ const std::set<std::string, std::less<>>& KnownKeys() {
   static const auto* keys = new std::set<std::string, std::less<>>{
       "ub_listen",  "zn_listen",     "db",         "bsf_name",     "realm",
       "lifetime",   "nonce_timeout", "ind_bits",   "max_sessions", "ub_tls_cert",
-      "ub_tls_key", "zn_tls_cert",   "zn_tls_key", "zn_client_ca", "naf_tokens"};
+      "ub_tls_key", "zn_tls_cert",   "zn_tls_key", "zn_client_ca", "naf_tokens", "ub_threads"};
   return *keys;
 }
 
@@ -112,13 +112,14 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
       return absl::InvalidArgumentError(absl::StrCat(
           "config ", path, ": unknown key '", AbslView(key.str()),
           "' (known: ub_listen, zn_listen, db, bsf_name, realm, lifetime, nonce_timeout, "
-          "ind_bits, max_sessions, ub_tls_cert, ub_tls_key, zn_tls_cert, zn_tls_key, "
+          "ind_bits, max_sessions, ub_threads, ub_tls_cert, ub_tls_key, zn_tls_cert, zn_tls_key, "
           "zn_client_ca, [naf_tokens])"));
     }
   }
   const Reader r(table, path, std::filesystem::path(path).parent_path());
   int64_t ind_bits = config.ind_bits;
   int64_t max_sessions = static_cast<int64_t>(config.max_sessions);
+  int64_t ub_threads = static_cast<int64_t>(config.ub_threads);
   for (absl::Status s : {
            r.String("ub_listen", config.ub_listen),
            r.String("zn_listen", config.zn_listen),
@@ -129,6 +130,7 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
            r.Seconds("nonce_timeout", config.nonce_timeout),
            r.Integer("ind_bits", 0, kMaxIndBits, ind_bits),
            r.Integer("max_sessions", 1, int64_t{1} << 32, max_sessions),
+           r.Integer("ub_threads", 1, 4096, ub_threads),
            r.Path("ub_tls_cert", config.ub_tls_cert),
            r.Path("ub_tls_key", config.ub_tls_key),
            r.Path("zn_tls_cert", config.zn_tls_cert),
@@ -139,6 +141,7 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
   }
   config.ind_bits = static_cast<int>(ind_bits);
   config.max_sessions = static_cast<size_t>(max_sessions);
+  config.ub_threads = static_cast<size_t>(ub_threads);
 
   if (const toml::node* node = table.get("naf_tokens"); node != nullptr) {
     const toml::table* tokens = node->as_table();

@@ -10,6 +10,7 @@
 //   nonce_timeout = 60                   # seconds a challenge may stay unanswered
 //   ind_bits      = 5                    # SQN IND bits (TS 33.102 C.3.2); match the cards
 //   max_sessions  = 100000
+//   ub_threads    = 64                   # Ub worker threads: one per open HTTP connection
 //   ub_tls_cert = "ub.pem"   ub_tls_key = "ub.key"
 //   zn_tls_cert = "zn.pem"   zn_tls_key = "zn.key"   zn_client_ca = "nafs-ca.pem"
 //   [naf_tokens]                         # plain loopback Zn only
@@ -41,6 +42,9 @@ struct BsfConfig {
   absl::Duration sweep_interval = absl::Seconds(1);
   int ind_bits = kDefaultIndBits;
   size_t max_sessions = 100000;
+  // httplib serves each keep-alive connection on one worker thread until it closes, so this
+  // bounds the UEs (connections) served at once; the rest wait in the accept queue.
+  size_t ub_threads = 64;
   std::string ub_tls_cert;
   std::string ub_tls_key;
   std::string zn_tls_cert;

@@ -34,7 +34,9 @@ absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& co
   absl::StatusOr<std::unique_ptr<UbServer>> ub =
       UbServer::Create(UbServerOptions{.listen = *ub_listen,
                                        .tls_cert_file = config.ub_tls_cert,
-                                       .tls_key_file = config.ub_tls_key},
+                                       .tls_key_file = config.ub_tls_key,
+                                       .max_body_bytes = 64 * 1024,
+                                       .threads = config.ub_threads},
                        *bsf->authenticator_);
   if (!ub.ok()) return ub.status();
   bsf->ub_server_ = *std::move(ub);

@@ -194,7 +194,7 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
   serve
       ->add_option("--config", flags.config,
                    "TOML file with the same settings (keys: ub_listen, zn_listen, db, "
-                   "bsf_name, realm, lifetime, nonce_timeout, ind_bits, max_sessions, "
+                   "bsf_name, realm, lifetime, nonce_timeout, ind_bits, max_sessions, ub_threads, "
                    "ub_tls_cert, ub_tls_key, zn_tls_cert, zn_tls_key, zn_client_ca, "
                    "[naf_tokens])")
       ->check(CLI::ExistingFile);

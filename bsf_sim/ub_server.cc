@@ -48,6 +48,10 @@ absl::StatusOr<std::unique_ptr<UbServer>> UbServer::Create(UbServerOptions optio
   // httplib writes the status line and headers, then the body, as separate sends: without
   // TCP_NODELAY, Nagle holds the body until the client's (delayed, up to 40 ms) ACK.
   server->set_tcp_nodelay(true);
+  // httplib's default pool (8 threads here) holds one keep-alive connection per thread, so
+  // a ninth UE would wait for a connection to close (BsfConfig::ub_threads).
+  const size_t threads = options.threads;
+  server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server->set_read_timeout(10, 0);
   server->set_write_timeout(10, 0);
   server->set_keep_alive_max_count(10);

@@ -26,6 +26,7 @@ struct UbServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   size_t max_body_bytes = 64 * 1024;
+  size_t threads = 64;  // worker threads (BsfConfig::ub_threads)
 };
 
 class UbServer {
