@@ -57,16 +57,20 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-# Micro-benchmarks in a Release build (build-release/).
+# The benchmarks in a Release build (build-release/): crypto micro-benchmarks and the
+# services (real pcscd + vpcd, soft-usim, gbabridged, bsf-sim on loopback), then one table,
+# also written to build/bench/results.json. Takes a few minutes (it fills bsf-sim with a
+# million sessions). Needs the pcscd lock: no other pcscd may run.
 bench: deps
 	[ -f build-release/build.ninja ] || \
 	  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release
-	cmake --build build-release -j $(JOBS) --target crypto_bench bench_report
+	cmake --build build-release -j $(JOBS) --target crypto_bench service_bench bench_report
 	build-release/bench/crypto_bench --benchmark_out=build-release/bench/crypto.json \
 	  --benchmark_out_format=json
+	build-release/bench/service_bench --out build-release/bench/services.json
 	mkdir -p $(BUILD_DIR)/bench
 	build-release/bench/bench_report --out $(BUILD_DIR)/bench/results.json \
-	  build-release/bench/crypto.json
+	  --services build-release/bench/services.json build-release/bench/crypto.json
 
 demo: build
 	tests/demo/run_demo.sh $(BUILD_DIR)

@@ -30,6 +30,8 @@ absl::StatusOr<ProcStatus> ReadProcStatus(pid_t pid) {
   std::string line;
   while (std::getline(in, line)) {
     rss = FieldValue(line, "VmRSS:", status.vm_rss_kb) || rss;
+    FieldValue(line, "RssAnon:", status.rss_anon_kb);
+    FieldValue(line, "RssFile:", status.rss_file_kb);
     FieldValue(line, "Threads:", status.threads);
   }
   if (!rss) return absl::InternalError(absl::StrCat(path, " has no VmRSS line"));

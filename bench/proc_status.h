@@ -12,7 +12,9 @@
 namespace gbabridge::bench {
 
 struct ProcStatus {
-  uint64_t vm_rss_kb = 0;  // VmRSS: resident set, kB
+  uint64_t vm_rss_kb = 0;    // VmRSS: resident set, kB (= anon + file + shmem)
+  uint64_t rss_anon_kb = 0;  // RssAnon: the process's own memory (heap, stacks)
+  uint64_t rss_file_kb = 0;  // RssFile: mapped files, mostly shared library code
   uint64_t threads = 0;
 };
 
