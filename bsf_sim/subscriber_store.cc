@@ -134,7 +134,18 @@ struct SubscriberStore::Impl {
   Stmt commit;      // COMMIT
   Stmt rollback;    // ROLLBACK
 
+  // A second, read-only connection for Lookup and the USS (writable stores only): in WAL
+  // mode it reads the last committed state while the write connection is inside a group
+  // commit's fsync, so a bootstrap's subscriber lookup does not wait for another's SQN.
+  sqlite3* read_db = nullptr;
+  std::mutex read_mu;
+  Stmt read_lookup;
+  Stmt read_select_uss;
+
   ~Impl() {
+    read_lookup.reset();
+    read_select_uss.reset();
+    if (read_db != nullptr) sqlite3_close_v2(read_db);
     // Statements must be finalized before the connection closes.
     lookup.reset();
     select_sqn.reset();
@@ -146,13 +157,23 @@ struct SubscriberStore::Impl {
     if (db != nullptr) sqlite3_close_v2(db);
   }
 
-  absl::StatusOr<Stmt> Prepare(std::string_view sql) {
+  absl::StatusOr<Stmt> Prepare(std::string_view sql) { return PrepareOn(db, sql); }
+
+  static absl::StatusOr<Stmt> PrepareOn(sqlite3* connection, std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+    const int rc = sqlite3_prepare_v3(connection, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK)
-      return SqliteError(db, rc, absl::StrCat("preparing \"", AbslView(sql), "\""));
+      return SqliteError(connection, rc, absl::StrCat("preparing \"", AbslView(sql), "\""));
     return Stmt(stmt);
+  }
+
+  // The connection, its lock and statements for reads: the read connection if open.
+  sqlite3* ReadDb() { return read_db != nullptr ? read_db : db; }
+  std::mutex& ReadMu() { return read_db != nullptr ? read_mu : mu; }
+  sqlite3_stmt* ReadLookup() { return read_db != nullptr ? read_lookup.get() : lookup.get(); }
+  sqlite3_stmt* ReadSelectUss() {
+    return read_db != nullptr ? read_select_uss.get() : select_uss.get();
   }
 
   absl::Status Exec(const char* sql) {
@@ -278,19 +299,34 @@ absl::StatusOr<std::unique_ptr<SubscriberStore>> SubscriberStore::Open(const std
     if (!prepared.ok()) return prepared.status();
     *stmt = *std::move(prepared);
   }
+  if (!read_only) {
+    rc = sqlite3_open_v2(path.c_str(), &impl->read_db,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                         nullptr);
+    if (rc != SQLITE_OK) {
+      return SqliteError(impl->read_db, rc, absl::StrCat("opening ", path, " for reading"));
+    }
+    sqlite3_busy_timeout(impl->read_db, 5000);
+    for (auto& [stmt, sql] : {std::pair{&impl->read_lookup, statements[0].sql},
+                              std::pair{&impl->read_select_uss, statements[3].sql}}) {
+      absl::StatusOr<Stmt> prepared = Impl::PrepareOn(impl->read_db, sql);
+      if (!prepared.ok()) return prepared.status();
+      *stmt = *std::move(prepared);
+    }
+  }
   return std::unique_ptr<SubscriberStore>(new SubscriberStore(path, std::move(impl)));
 }
 
 absl::StatusOr<Subscriber> SubscriberStore::Lookup(std::string_view impi) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  sqlite3_stmt* stmt = impl_->lookup.get();
+  std::lock_guard<std::mutex> lock(impl_->ReadMu());
+  sqlite3_stmt* stmt = impl_->ReadLookup();
   StmtUse use(stmt);
   BindText(stmt, 1, impi);
   const int rc = sqlite3_step(stmt);
   if (rc == SQLITE_DONE) {
     return absl::NotFoundError(absl::StrCat("no subscriber with IMPI ", AbslView(impi)));
   }
-  if (rc != SQLITE_ROW) return SqliteError(impl_->db, rc, "looking up a subscriber");
+  if (rc != SQLITE_ROW) return SqliteError(impl_->ReadDb(), rc, "looking up a subscriber");
   Subscriber out;
   out.impi = std::string(impi);
   out.imsi = ColumnText(stmt, 0);
@@ -408,14 +444,16 @@ absl::Status SubscriberStore::Resync(std::string_view impi, uint64_t sqn_ms) {
 absl::StatusOr<std::optional<Bytes>> SubscriberStore::GetUserSecuritySettings(
     std::string_view impi, std::string_view naf_fqdn) {
   const std::string fqdn = absl::AsciiStrToLower(AbslView(naf_fqdn));
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  sqlite3_stmt* stmt = impl_->select_uss.get();
+  std::lock_guard<std::mutex> lock(impl_->ReadMu());
+  sqlite3_stmt* stmt = impl_->ReadSelectUss();
   StmtUse use(stmt);
   BindText(stmt, 1, impi);
   BindText(stmt, 2, fqdn);
   const int rc = sqlite3_step(stmt);
   if (rc == SQLITE_DONE) return std::optional<Bytes>();
-  if (rc != SQLITE_ROW) return SqliteError(impl_->db, rc, "reading user security settings");
+  if (rc != SQLITE_ROW) {
+    return SqliteError(impl_->ReadDb(), rc, "reading user security settings");
+  }
   const ByteView uss = ColumnBlob(stmt, 0);
   return std::optional<Bytes>(Bytes(uss.begin(), uss.end()));
 }

@@ -20,8 +20,10 @@
 // - K and OPc leave the database only as SecretBytes; no error message names them.
 // - secure_delete is on, so replaced or deleted key material is overwritten on disk.
 // - The file is created with mode 0600 (it holds subscriber keys).
-// - One connection, prepared statements prepared once and reused, one mutex: the Ub
-//   handlers and the Zn service call it from several threads.
+// - Prepared statements prepared once and reused; the Ub handlers and the Zn service call
+//   it from several threads. Writes go through one connection under one mutex; Lookup and
+//   the USS read through a second, read-only connection (WAL readers see the last commit),
+//   so that they never wait for a group commit's fsync.
 #ifndef GBABRIDGE_BSF_SIM_SUBSCRIBER_STORE_H_
 #define GBABRIDGE_BSF_SIM_SUBSCRIBER_STORE_H_
 
