@@ -62,6 +62,34 @@ absl::StatusOr<CipherCtxPtr> NewAesContext(ByteView key) {
   return ctx;
 }
 
+// N consecutive 128-bit blocks, wiped like SecretBlock: the inputs or outputs of several
+// f-functions encrypted in one call.
+template <size_t N>
+struct SecretBlocks {
+  std::array<uint8_t, N * kBlockSize> bytes{};
+
+  SecretBlocks() = default;
+  SecretBlocks(const SecretBlocks&) = delete;
+  SecretBlocks& operator=(const SecretBlocks&) = delete;
+  ~SecretBlocks() {
+    std::memset(bytes.data(), 0, bytes.size());
+    __asm__ __volatile__("" : : "r"(bytes.data()) : "memory");
+  }
+  uint8_t* block(size_t i) { return bytes.data() + i * kBlockSize; }
+};
+
+// E_K on N independent blocks in one ECB call: one pass through the EVP dispatch, and
+// AES-NI pipelines the blocks. Aborts on failure, as Encrypt below.
+template <size_t N>
+void EncryptBlocks(EVP_CIPHER_CTX* ctx, const SecretBlocks<N>& in, SecretBlocks<N>& out) {
+  int out_len = 0;
+  if (EVP_EncryptUpdate(ctx, out.bytes.data(), &out_len, in.bytes.data(),
+                        static_cast<int>(in.bytes.size())) != 1 ||
+      out_len != static_cast<int>(in.bytes.size())) {
+    std::abort();
+  }
+}
+
 // E_K: one AES-128 block. With a keyed ECB context and padding off this cannot fail short
 // of memory corruption; the f-functions return plain values, so a failure aborts rather
 // than yielding a wrong MAC or key.
@@ -113,30 +141,38 @@ struct Milenage::State {
   }
 
   // OUT1 = E_K(TEMP xor rot(IN1 xor OPc, r1) xor c1) xor OPc, IN1 = SQN||AMF||SQN||AMF,
-  // r1 = 64, c1 = 0 (TS 35.206 §4.1).
-  void Out1(const SecretBlock& temp, const Sqn& sqn, const Amf& amf, SecretBlock& out) const {
+  // r1 = 64, c1 = 0 (TS 35.206 §4.1). This writes the block that E_K takes.
+  void Out1Input(const SecretBlock& temp, const Sqn& sqn, const Amf& amf, uint8_t* in) const {
     SecretBlock in1;
     std::memcpy(&in1[0], sqn.data(), kSqnSize);
     std::memcpy(&in1[kSqnSize], amf.data(), kAmfSize);
     std::memcpy(&in1[8], sqn.data(), kSqnSize);
     std::memcpy(&in1[8 + kSqnSize], amf.data(), kAmfSize);
     Xor(in1.bytes.data(), opc.bytes.data(), in1.bytes.data());
-    SecretBlock in;
-    RotateBytes(in1.bytes.data(), 8, in.bytes.data());  // r1 = 64 bits
-    Xor(in.bytes.data(), temp.bytes.data(), in.bytes.data());
-    Encrypt(ctx.get(), in, out);
-    Xor(out.bytes.data(), opc.bytes.data(), out.bytes.data());
+    RotateBytes(in1.bytes.data(), 8, in);  // r1 = 64 bits
+    Xor(in, temp.bytes.data(), in);
   }
 
   // OUTi = E_K(rot(TEMP xor OPc, ri) xor ci) xor OPc for i = 2..5 (TS 35.206 §4.1).
   // rot is a cyclic left rotation; all ri are whole bytes. ci has its value in the last
-  // byte.
-  void OutN(const SecretBlock& temp, size_t rot_bits, uint8_t c, SecretBlock& out) const {
+  // byte. This writes the block that E_K takes.
+  void OutNInput(const SecretBlock& temp, size_t rot_bits, uint8_t c, uint8_t* in) const {
     SecretBlock masked;
     Xor(temp.bytes.data(), opc.bytes.data(), masked.bytes.data());
-    SecretBlock in;
-    RotateBytes(masked.bytes.data(), rot_bits / 8, in.bytes.data());
+    RotateBytes(masked.bytes.data(), rot_bits / 8, in);
     in[kBlockSize - 1] ^= c;
+  }
+
+  void Out1(const SecretBlock& temp, const Sqn& sqn, const Amf& amf, SecretBlock& out) const {
+    SecretBlock in;
+    Out1Input(temp, sqn, amf, in.bytes.data());
+    Encrypt(ctx.get(), in, out);
+    Xor(out.bytes.data(), opc.bytes.data(), out.bytes.data());
+  }
+
+  void OutN(const SecretBlock& temp, size_t rot_bits, uint8_t c, SecretBlock& out) const {
+    SecretBlock in;
+    OutNInput(temp, rot_bits, c, in.bytes.data());
     Encrypt(ctx.get(), in, out);
     Xor(out.bytes.data(), opc.bytes.data(), out.bytes.data());
   }
@@ -212,16 +248,29 @@ MilenageAuthOutputs Milenage::F1F2345(const Rand& rand, const Sqn& sqn, const Am
 
 void Milenage::F1F2345Into(const Rand& rand, const Sqn& sqn, const Amf& amf,
                            MilenageAuthOutputs& outputs) const {
-  // One TEMP for all five functions: TEMP depends on RAND only (TS 35.206 §4.1), so an
-  // authentication vector costs 5 AES blocks rather than 6.
+  // One TEMP for all five functions: TEMP depends on RAND only (TS 35.206 §4.1), so a
+  // vector costs 5 AES blocks rather than 6; and OUT1..OUT4 depend only on TEMP, so their
+  // four blocks go through AES in one call.
   SecretBlock temp;
   state_->Temp(rand, temp);
-  {
-    SecretBlock out1;
-    state_->Out1(temp, sqn, amf, out1);
-    std::memcpy(outputs.mac_a.data(), &out1[0], kMacSize);  // f1 = OUT1[0..63]
-  }
-  state_->F2345(temp, outputs.keys);
+  SecretBlocks<4> in;
+  state_->Out1Input(temp, sqn, amf, in.block(0));
+  state_->OutNInput(temp, 0, 0x01, in.block(1));   // OUT2: r2 = 0, c2 = 1
+  state_->OutNInput(temp, 32, 0x02, in.block(2));  // OUT3: r3 = 32, c3 = 2
+  state_->OutNInput(temp, 64, 0x04, in.block(3));  // OUT4: r4 = 64, c4 = 4
+  SecretBlocks<4> out;
+  EncryptBlocks(state_->ctx.get(), in, out);
+  for (size_t i = 0; i < 4; ++i) Xor(out.block(i), state_->opc.bytes.data(), out.block(i));
+  MilenageF2345& keys = outputs.keys;
+  // Output buffers of the right size are overwritten in place (no allocation).
+  if (keys.res.size() != kResSize) keys.res = SecretBytes(kResSize);
+  if (keys.ck.size() != kCkSize) keys.ck = SecretBytes(kCkSize);
+  if (keys.ik.size() != kIkSize) keys.ik = SecretBytes(kIkSize);
+  std::memcpy(outputs.mac_a.data(), out.block(0), kMacSize);  // f1 = OUT1[0..63]
+  std::memcpy(keys.ak.data(), out.block(1), kAkSize);         // f5 = OUT2[0..47]
+  std::memcpy(keys.res.data(), out.block(1) + 8, kResSize);   // f2 = OUT2[64..127]
+  std::memcpy(keys.ck.data(), out.block(2), kCkSize);         // f3 = OUT3
+  std::memcpy(keys.ik.data(), out.block(3), kIkSize);         // f4 = OUT4
 }
 
 void Milenage::State::F2345(const SecretBlock& temp, MilenageF2345& result) const {
