@@ -65,8 +65,9 @@ bench: deps
 	[ -f build-release/build.ninja ] || \
 	  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release
 	cmake --build build-release -j $(JOBS) --target crypto_bench service_bench bench_report
-	build-release/bench/crypto_bench --benchmark_out=build-release/bench/crypto.json \
-	  --benchmark_out_format=json
+	build-release/bench/crypto_bench --benchmark_repetitions=5 \
+	  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
+	  --benchmark_out=build-release/bench/crypto.json --benchmark_out_format=json
 	build-release/bench/service_bench --out build-release/bench/services.json
 	mkdir -p $(BUILD_DIR)/bench
 	build-release/bench/bench_report --out $(BUILD_DIR)/bench/results.json \

@@ -73,9 +73,15 @@ int main(int argc, char** argv) {
       std::cerr << "bench_report: " << path << " is not Google Benchmark JSON output\n";
       return 1;
     }
+    // With --benchmark_repetitions the median of the repetitions stands for the benchmark
+    // (robust against a noisy neighbour on a shared machine); otherwise the one run.
     for (const json& run : doc["benchmarks"]) {
-      if (run.value("run_type", "iteration") != "iteration") continue;
-      runs.emplace(run.value("name", ""), run);
+      const std::string type = run.value("run_type", "iteration");
+      if (type == "aggregate" && run.value("aggregate_name", "") == "median") {
+        runs[run.value("run_name", "")] = run;
+      } else if (type == "iteration") {
+        runs.emplace(run.value("run_name", run.value("name", "")), run);
+      }
     }
   }
 

@@ -70,7 +70,7 @@ struct Options {
   int device_bootstraps = 100;
   int daemon_clients = 16;
   int ue_workers = 32;
-  int subscribers_per_worker = 7813;  // x 32 workers x 4 sessions each >= 1,000,000
+  int subscribers_per_worker = 0;  // 0: enough for 4 x workers x this >= 1,000,000 sessions
   int zn_clients = 16;
 };
 
@@ -383,8 +383,9 @@ std::string SubscriberFile(const std::vector<UeCredentials>& ues) {
 }
 
 std::vector<Row> BsfPhase(const Options& o) {
-  const std::string boot_figure =
-      "bsf-sim complete bootstraps/s (401 + 200 + SQN committed), 32 concurrent simulated UEs";
+  const std::string boot_figure = absl::StrCat(
+      "bsf-sim complete bootstraps/s (401 + 200 + SQN committed), ", o.ue_workers,
+      " concurrent simulated UEs");
   const std::string boot_target = ">= 5,000/s and >= 0.35 of the limit";
   const std::string zn_figure = "bsf-sim Zn GetNafKey calls/s, 16 concurrent NAF clients";
   const std::string zn_target = ">= 0.7 of echo";
@@ -397,7 +398,9 @@ std::vector<Row> BsfPhase(const Options& o) {
   const fs::path dir = fs::path(o.dir) / "bsf";
   fs::create_directories(dir);
   const int workers = o.ue_workers;
-  const int per_worker = o.smoke ? 4 : o.subscribers_per_worker;
+  const int per_worker = o.smoke                        ? 4
+                         : o.subscribers_per_worker > 0 ? o.subscribers_per_worker
+                                                        : (250000 + workers - 1) / workers;
   const std::vector<UeCredentials> ues = MakeSubscribers(workers * per_worker);
   const size_t sessions_target = ues.size() * 4;  // bsf-sim keeps 4 sessions per IMPI
   {
@@ -569,7 +572,9 @@ int main(int argc, char** argv) {
   app.add_option("--rounds", o.rounds, "interleaved rounds per figure and limit");
   app.add_option("--round-ms", o.round_ms, "length of one round");
   app.add_option("--subscribers-per-worker", o.subscribers_per_worker,
-                 "bsf phase: subscribers per simulated-UE worker (x 32 x 4 = sessions filled)");
+                 "bsf phase: subscribers per simulated UE (x UEs x 4 = sessions filled; "
+                 "default: 1,000,000 sessions)");
+  app.add_option("--ues", o.ue_workers, "bsf phase: concurrent simulated UEs");
   std::vector<std::string> phases = {"device", "daemon", "bsf"};
   app.add_option("--phases", phases, "which phases to run (device, daemon, bsf)")->delimiter(',');
   CLI11_PARSE(app, argc, argv);
