@@ -2,14 +2,21 @@
 // hash map; erased sessions wipe Ks (SecretBytes). Sessions do not survive a restart,
 // which is what a UE sees from a real BSF that lost its state: the NAF gets NOT_FOUND on
 // Zn and tells the UE to bootstrap again.
+//
+// Memory: a load test keeps a million sessions, so a stored session is compact (about 250
+// bytes with its B-TID): the B-TID is held once (as the map key), the IMPI once per
+// subscriber (shared by its sessions), RAND inline, times as seconds; Lookup builds the
+// full BsfSession copy.
 #ifndef GBABRIDGE_BSF_SIM_IN_MEMORY_SESSION_STORE_H_
 #define GBABRIDGE_BSF_SIM_IN_MEMORY_SESSION_STORE_H_
 
 #include <chrono>
-#include <deque>
+#include <array>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "bsf_sim/session_store.h"
 
@@ -33,14 +40,32 @@ class InMemorySessionStore final : public SessionStore {
   size_t SweepExpired(std::chrono::steady_clock::time_point now);
 
  private:
+  // One session as stored. `impi` points at the key of its subscriber's entry in by_impi_
+  // (map nodes do not move), which lives as long as the subscriber has a session.
+  struct Stored {
+    const std::string* impi = nullptr;
+    std::array<uint8_t, 16> rand{};  // RAND (TS 33.102: 128 bits)
+    SecretBytes ks;
+    GbaMode gba_type = GbaMode::kGbaMe;
+    int64_t created_unix = 0;  // UTC seconds
+    int64_t expiry_unix = 0;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  using SessionMap = std::unordered_map<std::string, Stored>;
+
   // Erases one session (its SecretBytes wipes Ks) and unlinks it from its IMPI's list.
-  void EraseLocked(std::unordered_map<std::string, BsfSession>::iterator it);
+  void EraseLocked(SessionMap::iterator it);
+  // Drops expired sessions; at most once a second when the table is full, so that a full
+  // table of live sessions does not cost a scan per refused bootstrap.
+  size_t SweepLocked(std::chrono::steady_clock::time_point now);
 
   const size_t max_sessions_;
   const size_t max_sessions_per_impi_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, BsfSession> sessions_;
-  std::unordered_map<std::string, std::deque<std::string>> btids_by_impi_;  // oldest first
+  SessionMap sessions_;  // by B-TID
+  // The B-TIDs (keys of sessions_) of each subscriber, oldest first.
+  std::unordered_map<std::string, std::vector<const std::string*>> by_impi_;
+  std::chrono::steady_clock::time_point last_full_sweep_;
 };
 
 }  // namespace gbabridge::bsf
