@@ -110,6 +110,27 @@ std::string Rate(const LoadStats& s, const char* unit) {
                          s.p99_ms);
 }
 
+// A figure measured beside the limit of the same setup: the rates, their ratio, and the raw
+// statistics. The caller adds the verdict (and any further ratio).
+struct VersusLimit {
+  Row row;
+  double ratio = 0;
+};
+VersusLimit MeasuredAgainst(std::string figure, const LoadStats& value, const char* unit,
+                            const std::string& limit_name, const LoadStats& limit,
+                            const char* limit_unit, std::string target) {
+  VersusLimit out;
+  out.ratio = limit.per_second > 0 ? value.per_second / limit.per_second : 0;
+  out.row.figure = std::move(figure);
+  out.row.value = Rate(value, unit);
+  out.row.limit = absl::StrCat(limit_name, " ", Rate(limit, limit_unit));
+  out.row.ratio = absl::StrFormat("%.2f", out.ratio);
+  out.row.target = std::move(target);
+  out.row.numbers = {{"figure", StatsJson(value)}, {"limit", StatsJson(limit)},
+                     {"ratio", out.ratio}};
+  return out;
+}
+
 // A channel of its own (its own connection): gRPC would otherwise share one subchannel
 // between channels with the same target and arguments.
 std::shared_ptr<grpc::Channel> OwnChannel(const std::string& target) {
@@ -294,18 +315,13 @@ std::vector<Row> DaemonPhase(const Options& o) {
 
   std::vector<Row> rows;
   {
-    Row row;
-    row.figure = key_figure;
-    row.value = Rate(key, "calls/s");
-    row.limit = absl::StrCat("echo ", Rate(limit, "calls/s"));
-    const double ratio = limit.per_second > 0 ? key.per_second / limit.per_second : 0;
+    VersusLimit m =
+        MeasuredAgainst(key_figure, key, "calls/s", "echo", limit, "calls/s", key_target);
     const double p99_ratio = limit.p99_ms > 0 ? key.p99_ms / limit.p99_ms : 0;
-    row.ratio = absl::StrFormat("%.2f; p99 %.2fx", ratio, p99_ratio);
-    row.target = key_target;
-    row.verdict = Verdict(key.errors == 0 && ratio >= 0.8 && p99_ratio <= 2.0);
-    row.numbers = {{"get_naf_key", StatsJson(key)}, {"echo", StatsJson(limit)},
-                   {"ratio", ratio}, {"p99_ratio", p99_ratio}};
-    rows.push_back(row);
+    m.row.ratio = absl::StrFormat("%.2f; p99 %.2fx", m.ratio, p99_ratio);
+    m.row.verdict = Verdict(key.errors == 0 && m.ratio >= 0.8 && p99_ratio <= 2.0);
+    m.row.numbers["p99_ratio"] = p99_ratio;
+    rows.push_back(m.row);
   }
   {
     Row row;
@@ -448,17 +464,11 @@ std::vector<Row> BsfPhase(const Options& o) {
 
   std::vector<Row> rows;
   {
-    Row row;
-    row.figure = boot_figure;
-    row.value = Rate(boots, "bootstraps/s");
-    row.limit = absl::StrCat("GET /healthz ", Rate(http_limit, "requests/s"));
-    const double ratio = http_limit.per_second > 0 ? boots.per_second / http_limit.per_second : 0;
-    row.ratio = absl::StrFormat("%.2f", ratio);
-    row.target = boot_target;
-    row.verdict = Verdict(boots.errors == 0 && boots.per_second >= 5000 && ratio >= 0.35);
-    row.numbers = {{"bootstraps", StatsJson(boots)}, {"healthz", StatsJson(http_limit)},
-                   {"ratio", ratio}, {"subscribers", ues.size()}};
-    rows.push_back(row);
+    VersusLimit m = MeasuredAgainst(boot_figure, boots, "bootstraps/s", "GET /healthz",
+                                    http_limit, "requests/s", boot_target);
+    m.row.verdict = Verdict(boots.errors == 0 && boots.per_second >= 5000 && m.ratio >= 0.35);
+    m.row.numbers["subscribers"] = ues.size();
+    rows.push_back(m.row);
   }
 
   // Zn: NAF clients asking for keys of live B-TIDs, vs Echo on the same Zn server.
@@ -491,17 +501,11 @@ std::vector<Row> BsfPhase(const Options& o) {
     };
     auto echo = [&](int w) { return Echo(*echo_stubs[static_cast<size_t>(w)]); };
     const auto [zn, zn_limit] = RunInterleaved(o.zn_clients, rounds, round, zn_call, echo);
-    Row row;
-    row.figure = zn_figure;
-    row.value = Rate(zn, "calls/s");
-    row.limit = absl::StrCat("echo ", Rate(zn_limit, "calls/s"));
-    const double ratio = zn_limit.per_second > 0 ? zn.per_second / zn_limit.per_second : 0;
-    row.ratio = absl::StrFormat("%.2f", ratio);
-    row.target = zn_target;
-    row.verdict = Verdict(zn.errors == 0 && ratio >= 0.7);
-    row.numbers = {{"get_naf_key", StatsJson(zn)}, {"echo", StatsJson(zn_limit)},
-                   {"ratio", ratio}, {"btids", btids.size()}};
-    rows.push_back(row);
+    VersusLimit m =
+        MeasuredAgainst(zn_figure, zn, "calls/s", "echo", zn_limit, "calls/s", zn_target);
+    m.row.verdict = Verdict(zn.errors == 0 && m.ratio >= 0.7);
+    m.row.numbers["btids"] = btids.size();
+    rows.push_back(m.row);
   }
 
   // Fill: every subscriber to 4 live sessions, then read bsf-sim's RSS.

@@ -15,6 +15,14 @@ namespace {
 
 constexpr size_t kBlockSize = 16;  // AES-128 block and key size (TS 35.206 §2).
 
+// memset + a compiler barrier (as BoringSSL's OPENSSL_cleanse): the store cannot be elided,
+// and unlike a call through OpenSSL 3's volatile memset pointer it is inlined; a vector
+// wipes about ten blocks.
+inline void WipeInline(uint8_t* p, size_t n) {
+  std::memset(p, 0, n);
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
 // A 128-bit intermediate value (TEMP, OUTi, ...) that is wiped when it goes out of scope,
 // so that no key-derived block is left on the stack.
 struct SecretBlock {
@@ -23,13 +31,7 @@ struct SecretBlock {
   SecretBlock() = default;
   SecretBlock(const SecretBlock&) = delete;
   SecretBlock& operator=(const SecretBlock&) = delete;
-  // memset + a compiler barrier (as BoringSSL's OPENSSL_cleanse): the store cannot be
-  // elided, and unlike a call through OpenSSL 3's volatile memset pointer it is inlined;
-  // a vector wipes about ten of these blocks.
-  ~SecretBlock() {
-    std::memset(bytes.data(), 0, bytes.size());
-    __asm__ __volatile__("" : : "r"(bytes.data()) : "memory");
-  }
+  ~SecretBlock() { WipeInline(bytes.data(), bytes.size()); }
 
   uint8_t& operator[](size_t i) { return bytes[i]; }
   uint8_t operator[](size_t i) const { return bytes[i]; }
@@ -71,10 +73,7 @@ struct SecretBlocks {
   SecretBlocks() = default;
   SecretBlocks(const SecretBlocks&) = delete;
   SecretBlocks& operator=(const SecretBlocks&) = delete;
-  ~SecretBlocks() {
-    std::memset(bytes.data(), 0, bytes.size());
-    __asm__ __volatile__("" : : "r"(bytes.data()) : "memory");
-  }
+  ~SecretBlocks() { WipeInline(bytes.data(), bytes.size()); }
   uint8_t* block(size_t i) { return bytes.data() + i * kBlockSize; }
 };
 
