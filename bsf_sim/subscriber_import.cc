@@ -239,6 +239,11 @@ absl::StatusOr<std::vector<Subscriber>> ParseSubscriberImport(const std::string&
     // position.
     return absl::InvalidArgumentError(absl::StrCat(
         "the subscriber file is not valid JSON (syntax error near byte ", e.byte, ")"));
+  } catch (const Json::exception&) {
+    // e.g. out_of_range for a number beyond a double (found by fuzzing: it used to escape
+    // and terminate bsf-sim). Its text also quotes the input.
+    return absl::InvalidArgumentError(
+        "the subscriber file is not usable JSON (a number is out of range)");
   }
   struct Wiper {
     Json& j;
