@@ -5,6 +5,8 @@ BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
 BUILD_TYPE     ?= RelWithDebInfo
 JOBS           ?= $(shell nproc)
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 600
 CTEST_ARGS     ?=
 
 # Build and test dependencies (Debian 12 package names).
@@ -17,18 +19,27 @@ DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libspdlog-dev libbenchmark-dev openssl util-linux \
   python3 python3-grpcio python3-protobuf
 
+# What `make fuzz` needs on top: clang and its libFuzzer/sanitizer runtimes.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+
 # Paths relative to the checkout in ccache keys, so that every clone shares one cache.
 export CCACHE_BASEDIR := $(CURDIR)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build test test-asan bench demo format clean
+.PHONY: all deps fuzz-deps install-packages configure build test test-asan bench fuzz demo format clean
 
 all: build
 
 deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PACKAGES)"
+
+fuzz-deps: deps
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(FUZZ_PACKAGES)"
+
+install-packages:
 	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
+	for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -73,6 +84,15 @@ bench: deps
 	build-release/bench/bench_report --out $(BUILD_DIR)/bench/results.json \
 	  --services build-release/bench/services.json build-release/bench/crypto.json
 
+# Every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS each (default 600), in a clang
+# build with ASan + UBSan (build-fuzz/). CI runs it with FUZZ_SECONDS=15.
+fuzz: fuzz-deps
+	[ -f $(FUZZ_BUILD_DIR)/build.ninja ] || \
+	  CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGBABRIDGE_FUZZ=ON
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
+	tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)
+
 demo: build
 	tests/demo/run_demo.sh $(BUILD_DIR)
 
@@ -80,4 +100,4 @@ format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-release
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-release $(FUZZ_BUILD_DIR)
