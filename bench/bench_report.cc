@@ -89,20 +89,19 @@ int main(int argc, char** argv) {
   for (const Row& row : kRows) {
     const std::optional<double> figure = RateOf(runs, row.figure);
     const std::optional<double> limit = RateOf(runs, row.limit);
-    json entry = {{"figure", row.title},
-                  {"target", absl::StrFormat(">= %.1f", row.target)},
-                  {"value", "-"},
-                  {"limit", "-"},
-                  {"ratio", "-"},
-                  {"verdict", "not measured"}};
+    json entry = {{"figure", row.title}, {"target", absl::StrFormat(">= %.1f", row.target)},
+                  {"value", "-"},        {"limit", "-"},
+                  {"ratio", "-"},        {"verdict", "not measured"}};
     if (figure && limit) {
       const double ratio = *figure / *limit;
       entry["value"] = absl::StrFormat("%.0f/s", *figure);
       entry["limit"] = absl::StrFormat("%.0f/s", *limit);
       entry["ratio"] = absl::StrFormat("%.2f", ratio);
       entry["verdict"] = ratio >= row.target ? "met" : "missed";
-      entry["numbers"] = {{"value_per_second", *figure}, {"limit_per_second", *limit},
-                          {"ratio", ratio}, {"target_ratio", row.target}};
+      entry["numbers"] = {{"value_per_second", *figure},
+                          {"limit_per_second", *limit},
+                          {"ratio", ratio},
+                          {"target_ratio", row.target}};
     }
     rows.push_back(entry);
   }

@@ -19,8 +19,7 @@ struct Samples {
   std::string first_error;
 };
 
-void RunRound(int workers, std::chrono::milliseconds duration, const LoadCall& call,
-              Samples& out) {
+void RunRound(int workers, std::chrono::milliseconds duration, const LoadCall& call, Samples& out) {
   std::vector<std::vector<double>> per_worker(static_cast<size_t>(workers));
   std::vector<uint64_t> errors(static_cast<size_t>(workers), 0);
   std::mutex error_mu;

@@ -87,21 +87,24 @@ struct Row {
 };
 
 json ToJson(const Row& r) {
-  return {{"figure", r.figure}, {"value", r.value},     {"limit", r.limit},
-          {"ratio", r.ratio},   {"target", r.target},   {"verdict", r.verdict},
-          {"numbers", r.numbers}};
+  return {{"figure", r.figure}, {"value", r.value},     {"limit", r.limit},    {"ratio", r.ratio},
+          {"target", r.target}, {"verdict", r.verdict}, {"numbers", r.numbers}};
 }
 
 Row Failed(std::string figure, std::string target, const absl::Status& why) {
-  return {std::move(figure), "-", "-", "-", std::move(target),
-          "failed", {{"error", why.ToString()}}};
+  return {std::move(figure),          "-", "-", "-", std::move(target), "failed",
+          {{"error", why.ToString()}}};
 }
 
 std::string Verdict(bool met) { return met ? "met" : "missed"; }
 
 json StatsJson(const LoadStats& s) {
-  return {{"calls", s.calls},         {"errors", s.errors}, {"seconds", s.seconds},
-          {"per_second", s.per_second}, {"p50_ms", s.p50_ms}, {"p99_ms", s.p99_ms},
+  return {{"calls", s.calls},
+          {"errors", s.errors},
+          {"seconds", s.seconds},
+          {"per_second", s.per_second},
+          {"p50_ms", s.p50_ms},
+          {"p99_ms", s.p99_ms},
           {"first_error", s.first_error}};
 }
 
@@ -126,8 +129,8 @@ VersusLimit MeasuredAgainst(std::string figure, const LoadStats& value, const ch
   out.row.limit = absl::StrCat(limit_name, " ", Rate(limit, limit_unit));
   out.row.ratio = absl::StrFormat("%.2f", out.ratio);
   out.row.target = std::move(target);
-  out.row.numbers = {{"figure", StatsJson(value)}, {"limit", StatsJson(limit)},
-                     {"ratio", out.ratio}};
+  out.row.numbers = {
+      {"figure", StatsJson(value)}, {"limit", StatsJson(limit)}, {"ratio", out.ratio}};
   return out;
 }
 
@@ -219,10 +222,10 @@ std::vector<Row> DevicePhase(const Options& o) {
   const double median = PercentileMs(total, 50);
   Row row;
   row.figure = figure;
-  row.value = absl::StrFormat("median %.2f ms (card %.2f, Ub %.2f); p99 %.2f ms (card %.2f, Ub %.2f)",
-                              median, PercentileMs(card_ms, 50), PercentileMs(ub_ms, 50),
-                              PercentileMs(total, 99), PercentileMs(card_ms, 99),
-                              PercentileMs(ub_ms, 99));
+  row.value =
+      absl::StrFormat("median %.2f ms (card %.2f, Ub %.2f); p99 %.2f ms (card %.2f, Ub %.2f)",
+                      median, PercentileMs(card_ms, 50), PercentileMs(ub_ms, 50),
+                      PercentileMs(total, 99), PercentileMs(card_ms, 99), PercentileMs(ub_ms, 99));
   row.limit = "(report)";
   row.ratio = "-";
   row.target = target;
@@ -247,8 +250,7 @@ std::vector<Row> DaemonPhase(const Options& o) {
   const std::string zero_figure = "APDUs and HMACs per cached GetNafKey";
   const std::string rss_figure = "gbabridged idle RSS (after start and one bootstrap)";
   auto fail_all = [&](const absl::Status& s) {
-    return std::vector<Row>{Failed(key_figure, key_target, s),
-                            Failed(zero_figure, "exactly 0", s),
+    return std::vector<Row>{Failed(key_figure, key_target, s), Failed(zero_figure, "exactly 0", s),
                             Failed(rss_figure, "<= 20 MB", s)};
   };
   const fs::path dir = fs::path(o.dir) / "daemon";
@@ -399,9 +401,9 @@ std::string SubscriberFile(const std::vector<UeCredentials>& ues) {
 }
 
 std::vector<Row> BsfPhase(const Options& o) {
-  const std::string boot_figure = absl::StrCat(
-      "bsf-sim complete bootstraps/s (401 + 200 + SQN committed), ", o.ue_workers,
-      " concurrent simulated UEs");
+  const std::string boot_figure =
+      absl::StrCat("bsf-sim complete bootstraps/s (401 + 200 + SQN committed), ", o.ue_workers,
+                   " concurrent simulated UEs");
   const std::string boot_target = ">= 5,000/s and >= 0.35 of the limit";
   const std::string zn_figure = "bsf-sim Zn GetNafKey calls/s, 16 concurrent NAF clients";
   const std::string zn_target = ">= 0.7 of echo";
@@ -440,7 +442,8 @@ std::vector<Row> BsfPhase(const Options& o) {
   }
 
   std::vector<std::unique_ptr<SimulatedUe>> clients;
-  for (int w = 0; w < workers; ++w) clients.push_back(std::make_unique<SimulatedUe>("127.0.0.1", port));
+  for (int w = 0; w < workers; ++w)
+    clients.push_back(std::make_unique<SimulatedUe>("127.0.0.1", port));
   // Worker w owns subscribers w, w + workers, ...; done[w] counts its successful bootstraps,
   // so that after 4 x per_worker of them every subscriber of w holds 4 live sessions.
   std::vector<int64_t> done(static_cast<size_t>(workers), 0);
@@ -464,8 +467,8 @@ std::vector<Row> BsfPhase(const Options& o) {
 
   std::vector<Row> rows;
   {
-    VersusLimit m = MeasuredAgainst(boot_figure, boots, "bootstraps/s", "GET /healthz",
-                                    http_limit, "requests/s", boot_target);
+    VersusLimit m = MeasuredAgainst(boot_figure, boots, "bootstraps/s", "GET /healthz", http_limit,
+                                    "requests/s", boot_target);
     m.row.verdict = Verdict(boots.errors == 0 && boots.per_second >= 5000 && m.ratio >= 0.35);
     m.row.numbers["subscribers"] = ues.size();
     rows.push_back(m.row);
@@ -538,9 +541,9 @@ std::vector<Row> BsfPhase(const Options& o) {
   const absl::StatusOr<ProcStatus> rss = ReadProcStatus((*bsf)->pid());
   if (!filled || !rss.ok()) {
     rows.push_back(Failed(rss_figure, rss_target,
-                          !rss.ok() ? rss.status()
-                                    : absl::InternalError("filling the sessions failed: " +
-                                                          fill_error)));
+                          !rss.ok()
+                              ? rss.status()
+                              : absl::InternalError("filling the sessions failed: " + fill_error)));
   } else {
     Row row;
     row.figure = sessions_target >= 1000000

@@ -18,9 +18,9 @@ namespace {
 
 const std::set<std::string, std::less<>>& KnownKeys() {
   static const auto* keys = new std::set<std::string, std::less<>>{
-      "ub_listen",  "zn_listen",     "db",         "bsf_name",     "realm",
-      "lifetime",   "nonce_timeout", "ind_bits",   "max_sessions", "ub_tls_cert",
-      "ub_tls_key", "zn_tls_cert",   "zn_tls_key", "zn_client_ca", "naf_tokens", "ub_threads"};
+      "ub_listen",     "zn_listen",    "db",           "bsf_name",    "realm",      "lifetime",
+      "nonce_timeout", "ind_bits",     "max_sessions", "ub_tls_cert", "ub_tls_key", "zn_tls_cert",
+      "zn_tls_key",    "zn_client_ca", "naf_tokens",   "ub_threads"};
   return *keys;
 }
 

@@ -9,7 +9,8 @@
 
 namespace gbabridge::bsf {
 
-absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& config, BsfServerHooks hooks) {
+absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& config,
+                                                             BsfServerHooks hooks) {
   if (absl::Status s = ValidateBsfConfig(config); !s.ok()) return s;
   absl::StatusOr<ListenAddress> ub_listen = ParseListenAddress(config.ub_listen);
   if (!ub_listen.ok()) return ub_listen.status();

@@ -1,4 +1,6 @@
 // The bsf-sim command line; see bsf_sim_main.cc for the commands and bsf_sim_run.h.
+#include "bsf_sim/bsf_sim_run.h"
+
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -17,7 +19,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bsf_sim/bsf_config.h"
-#include "bsf_sim/bsf_sim_run.h"
 #include "bsf_sim/bsf_server.h"
 #include "bsf_sim/subscriber_import.h"
 #include "bsf_sim/subscriber_store.h"

@@ -10,8 +10,8 @@
 #ifndef GBABRIDGE_BSF_SIM_IN_MEMORY_SESSION_STORE_H_
 #define GBABRIDGE_BSF_SIM_IN_MEMORY_SESSION_STORE_H_
 
-#include <chrono>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>

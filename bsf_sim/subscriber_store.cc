@@ -263,9 +263,9 @@ absl::StatusOr<std::unique_ptr<SubscriberStore>> SubscriberStore::Open(const std
   } else {
     // WAL: readers (list, Zn) never block the writer; FULL: a commit is on disk before
     // AllocateSqn returns. secure_delete: old key bytes are zeroed in the file.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                               "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON",
-                               "PRAGMA mmap_size=1073741824"}) {
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+          "PRAGMA secure_delete=ON", "PRAGMA mmap_size=1073741824"}) {
       if (absl::Status s = impl->Exec(pragma); !s.ok()) return s;
     }
     if (absl::Status s = impl->Exec(kSchema); !s.ok()) return s;
@@ -387,8 +387,8 @@ void SubscriberStore::CommitSqnBatch(const std::vector<SqnRequest*>& batch) {
     for (SqnRequest* r : batch) {
       // A request that failed on its own (unknown IMPI) keeps its own error.
       if (r->result.ok() || r->result.status().code() == absl::StatusCode::kUnknown) {
-        r->result = absl::Status(status.code(),
-                                 absl::StrCat(status.message(), " (no vector handed out)"));
+        r->result =
+            absl::Status(status.code(), absl::StrCat(status.message(), " (no vector handed out)"));
       }
     }
   };
@@ -410,7 +410,8 @@ absl::Status SubscriberStore::AdvanceSqnInTransaction(SqnRequest& request) {
     BindText(stmt, 1, impi);
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) {
-      request.result = absl::NotFoundError(absl::StrCat("no subscriber with IMPI ", AbslView(impi)));
+      request.result =
+          absl::NotFoundError(absl::StrCat("no subscriber with IMPI ", AbslView(impi)));
       return absl::OkStatus();
     }
     if (rc != SQLITE_ROW) return SqliteError(impl_->db, rc, "reading the SQN");
@@ -418,9 +419,9 @@ absl::Status SubscriberStore::AdvanceSqnInTransaction(SqnRequest& request) {
   }
   absl::StatusOr<uint64_t> next = NextSqn(last, request.ind_bits);
   if (!next.ok()) {
-    request.result = absl::Status(
-        next.status().code(),
-        absl::StrCat("subscriber ", AbslView(impi), ": ", next.status().message()));
+    request.result =
+        absl::Status(next.status().code(),
+                     absl::StrCat("subscriber ", AbslView(impi), ": ", next.status().message()));
     return absl::OkStatus();
   }
   {

@@ -280,8 +280,8 @@ void Milenage::State::F2345(const SecretBlock& temp, MilenageF2345& result) cons
   {
     SecretBlock out2;  // r2 = 0, c2 = 1
     OutN(temp, 0, 0x01, out2);
-    std::memcpy(result.ak.data(), &out2[0], kAkSize);          // f5 = OUT2[0..47]
-    std::memcpy(result.res.data(), &out2[8], kResSize);        // f2 = OUT2[64..127]
+    std::memcpy(result.ak.data(), &out2[0], kAkSize);    // f5 = OUT2[0..47]
+    std::memcpy(result.res.data(), &out2[8], kResSize);  // f2 = OUT2[64..127]
   }
   {
     SecretBlock out3;  // r3 = 32, c3 = 2; f3 = CK = OUT3

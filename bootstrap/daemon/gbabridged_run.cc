@@ -1,4 +1,6 @@
 // The gbabridged command line; see gbabridged_main.cc and gbabridged_run.h.
+#include "bootstrap/daemon/gbabridged_run.h"
+
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -13,7 +15,6 @@
 #include "absl/strings/str_cat.h"
 #include "bootstrap/daemon/daemon_config.h"
 #include "bootstrap/daemon/gbabridged.h"
-#include "bootstrap/daemon/gbabridged_run.h"
 
 namespace {
 

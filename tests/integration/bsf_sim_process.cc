@@ -26,10 +26,11 @@ absl::StatusOr<std::unique_ptr<BsfSimProcess>> BsfSimProcess::Start(const fs::pa
     std::ofstream out(subscribers);
     if (!bsf->options_.subscribers_json.empty()) out << bsf->options_.subscribers_json;
     // TEST KEYS ONLY: TS 35.208 test set 1, as on the soft-usim test profile.
-    else out << R"({"subscribers": [{"imsi": "001010123456789", "mnc_length": 2,)"
-        << R"( "k": "465b5ce8b199b49faa5f0a2ee238a6bc",)"
-        << R"( "opc": "cd63cb71954a9f4e48a5994e37a02baf", "amf": "8000",)"
-        << R"( "gba_u": )" << (bsf->options_.gba_u_subscriber ? "true" : "false") << "}]}\n";
+    else
+      out << R"({"subscribers": [{"imsi": "001010123456789", "mnc_length": 2,)"
+          << R"( "k": "465b5ce8b199b49faa5f0a2ee238a6bc",)"
+          << R"( "opc": "cd63cb71954a9f4e48a5994e37a02baf", "amf": "8000",)"
+          << R"( "gba_u": )" << (bsf->options_.gba_u_subscriber ? "true" : "false") << "}]}\n";
   }
   {
     absl::StatusOr<ChildProcess> import =
@@ -59,18 +60,12 @@ absl::StatusOr<std::unique_ptr<BsfSimProcess>> BsfSimProcess::Start(const fs::pa
 
 absl::Status BsfSimProcess::Serve(const std::string& ub_listen, const std::string& zn_listen) {
   const fs::path log = dir_ / absl::StrCat("bsf-sim-", ++log_generation_, ".log");
-  std::vector<std::string> argv = {options_.binary,
-                                   "serve",
-                                   "--ub-listen",
-                                   ub_listen,
-                                   "--zn-listen",
-                                   zn_listen,
-                                   "--db",
-                                   (dir_ / "hss.db").string(),
-                                   "--bsf-name",
-                                   "bsf.test.example",
-                                   "--lifetime",
-                                   std::to_string(options_.lifetime_seconds)};
+  std::vector<std::string> argv = {options_.binary, "serve",
+                                   "--ub-listen",   ub_listen,
+                                   "--zn-listen",   zn_listen,
+                                   "--db",          (dir_ / "hss.db").string(),
+                                   "--bsf-name",    "bsf.test.example",
+                                   "--lifetime",    std::to_string(options_.lifetime_seconds)};
   if (options_.ub_tls) {
     argv.insert(argv.end(), {"--ub-tls-cert", (dir_ / "ub-cert.pem").string(), "--ub-tls-key",
                              (dir_ / "ub-key.pem").string()});

@@ -95,8 +95,8 @@ TEST(MilenageTest, F1F2345MatchesTs35208Sets) {
     SCOPED_TRACE(v.name);
     absl::StatusOr<Milenage> m = Milenage::Create(Secret(v.k), Secret(v.opc));
     ASSERT_TRUE(m.ok()) << m.status();
-    const MilenageAuthOutputs out = m->F1F2345(Array<kRandSize>(v.rand), Array<kSqnSize>(v.sqn),
-                                               Array<kAmfSize>(v.amf));
+    const MilenageAuthOutputs out =
+        m->F1F2345(Array<kRandSize>(v.rand), Array<kSqnSize>(v.sqn), Array<kAmfSize>(v.amf));
     EXPECT_EQ(HexEncode(out.mac_a), v.f1);
     EXPECT_EQ(out.keys.res.RevealHex(), v.f2);
     EXPECT_EQ(out.keys.ck.RevealHex(), v.f3);
