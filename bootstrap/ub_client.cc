@@ -162,8 +162,11 @@ absl::StatusOr<UbHttpResponse> UbClient::Get(const std::vector<std::string>& hea
       return GbaError(GbaErrorReason::kBsfUnreachable,
                       absl::StrCat("BSF at ", options_.bsf_url, " timed out: ", detail));
     }
+    // The scheme is checked at construction, so CURLE_UNSUPPORTED_PROTOCOL here means the
+    // reply was not HTTP at all ("Received HTTP/0.9 when not allowed"): the BSF was
+    // reached, its answer is what is wrong (found by the Ub fault tests).
     if (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_PARTIAL_FILE ||
-        rc == CURLE_WEIRD_SERVER_REPLY) {
+        rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_UNSUPPORTED_PROTOCOL) {
       return GbaError(GbaErrorReason::kBsfMalformedReply,
                       absl::StrCat("BSF at ", options_.bsf_url, " broke off its reply: ", detail));
     }
