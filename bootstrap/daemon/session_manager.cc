@@ -188,7 +188,8 @@ bool SessionManager::HasUsableSessionLocked(std::optional<GbaMode> mode) {
   return !mode.has_value() || session_->session.mode == *mode;
 }
 
-absl::StatusOr<BootstrapSession> SessionManager::RunBootstrap(std::optional<GbaMode> mode) {
+absl::StatusOr<BootstrapSession> SessionManager::RunBootstrap(std::optional<GbaMode> mode,
+                                                              BootstrapStats& stats) {
   absl::StatusOr<Usim*> usim = usim_();
   if (!usim.ok()) return usim.status();
   GbaClientOptions client_options = options_.client;
@@ -210,7 +211,7 @@ absl::StatusOr<BootstrapSession> SessionManager::RunBootstrap(std::optional<GbaM
     }
   }
   GbaClient client(**usim, client_options);
-  absl::StatusOr<BootstrapSession> session = client.Bootstrap();
+  absl::StatusOr<BootstrapSession> session = client.Bootstrap(&stats);
   if (session.ok() && mode.has_value() && session->mode != *mode) {
     // Cannot happen with the checks above, unless the card changed its mind; never hand out
     // a session in a mode the caller refused.
@@ -247,7 +248,8 @@ absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& l
   // Lock order: card, then state. The session is stored before the card is released, so a
   // GBA_U derivation can never pair the card's new Ks with the previous B-TID.
   std::unique_lock<std::mutex> card(card_mu_);
-  absl::StatusOr<BootstrapSession> result = RunBootstrap(mode);
+  BootstrapStats stats;
+  absl::StatusOr<BootstrapSession> result = RunBootstrap(mode, stats);
   lock.lock();
 
   absl::Status status = result.status();
@@ -268,10 +270,13 @@ absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& l
                       .expiry = s.expiry,
                       .mode = s.mode,
                       .error = absl::OkStatus()});
-  } else if (session_.has_value() && session_->session.mode == GbaMode::kGbaU) {
-    // A failed (forced) re-bootstrap may still have run a bootstrapping-mode AUTHENTICATE,
-    // which replaces Ks on the card (TS 31.102 §7.1.2.4): the old GBA_U session could then
-    // derive keys the BSF does not know. Drop it.
+  } else if (session_.has_value() && session_->session.mode == GbaMode::kGbaU &&
+             stats.card_authentications > 0) {
+    // The failed (forced) re-bootstrap sent a bootstrapping-mode AUTHENTICATE, which may
+    // have replaced Ks on the card (TS 31.102 §7.1.2.4): the old GBA_U session could then
+    // derive keys the BSF does not know. Drop it. A bootstrap that failed before reaching
+    // the card (BSF unreachable, a 500, no challenge) leaves the card's Ks and the session
+    // as they were, so cached and new keys keep being served.
     WipeLocked();
   }
   card.unlock();

@@ -203,7 +203,8 @@ class SessionManager {
   // and the caller looks at the session again.
   absl::Status BootstrapOnceLocked(std::unique_lock<std::mutex>& lock, std::optional<GbaMode> mode);
   // The bootstrap itself: card mutex held, no state mutex.
-  absl::StatusOr<BootstrapSession> RunBootstrap(std::optional<GbaMode> mode);
+  // `stats` says, also on failure, whether a bootstrapping AUTHENTICATE was sent.
+  absl::StatusOr<BootstrapSession> RunBootstrap(std::optional<GbaMode> mode, BootstrapStats& stats);
   void StoreSessionLocked(BootstrapSession session);
   void WipeLocked();
   // Caches a copy (within the bound) and returns the caller's copy.

@@ -20,6 +20,7 @@
 #include "tests/e2e/gbabridged_process.h"
 #include "tests/integration/bsf_sim_process.h"
 #include "tests/integration/cli_runner.h"
+#include "tests/integration/faulty_bsf.h"
 #include "tests/integration/pcsc_sandbox.h"
 #include "uicc/bytes.h"
 
@@ -441,6 +442,47 @@ TEST_F(DaemonE2eTest, UnreachableBsfAndMissingPinAreReportedWithReasons) {
   CallResult bad_ua = CallGetNafKey(*stub_, kMef, "\x01\x00");
   EXPECT_EQ(bad_ua.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(bad_ua.reason, "SECURITY_PROTOCOL_NOT_SUPPORTED");
+}
+
+// A BSF that fails after the daemon bootstrapped (500 to everything, then a wrong rspauth):
+// forced bootstraps fail with the BSF's reason within the Ub timeout, the daemon stays
+// healthy, a cached key is still served (no APDU), and once the BSF behaves again the daemon
+// bootstraps without a restart.
+TEST_F(DaemonE2eTest, FailingBsfLeavesTheDaemonHealthyAndServingCachedKeys) {
+  StartBsf();
+  std::string upstream = bsf_->ub_url();  // http://HOST:PORT/
+  upstream = upstream.substr(7, upstream.size() - 8);
+  auto proxy = TamperingBsfProxy::Start(upstream, std::nullopt);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  StartDaemon({.bsf_url = (*proxy)->url()});
+  CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+
+  (*proxy)->SetTamper(ReplyTamper::kEvery500);
+  const auto start = std::chrono::steady_clock::now();
+  CallResult forced = CallGetNafKey(*stub_, kMef, kTlsUa, /*force=*/true);
+  EXPECT_FALSE(forced.status.ok());
+  EXPECT_EQ(forced.reason, "BSF_MALFORMED_REPLY") << forced.status.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 25s) << "beyond the Ub timeout";
+  // No AUTHENTICATE ran, so the session stands: the cached key costs no card command.
+  const int apdus = CountApdus(apdu_log_);
+  CallResult cached = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(cached.status.ok()) << cached.status.error_message();
+  EXPECT_EQ(cached.response.btid(), first.response.btid());
+  EXPECT_EQ(cached.response.key(), first.response.key());
+  EXPECT_EQ(CountApdus(apdu_log_), apdus);
+
+  (*proxy)->SetTamper(ReplyTamper::kWrongRspauth);
+  CallResult false_bsf = CallGetNafKey(*stub_, kMef, kTlsUa, /*force=*/true);
+  EXPECT_FALSE(false_bsf.status.ok());
+  EXPECT_EQ(false_bsf.reason, "BSF_NOT_AUTHENTIC") << false_bsf.status.error_message();
+  EXPECT_TRUE(GetStatus(*stub_).card_present());
+
+  (*proxy)->SetTamper(std::nullopt);
+  CallResult recovered = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(recovered.status.ok()) << recovered.status.error_message();
+  EXPECT_NE(recovered.response.btid(), first.response.btid());
+  EXPECT_EQ(recovered.response.key(), ZnKey(recovered.response.btid()).ks_naf());
 }
 
 TEST_F(DaemonE2eTest, PinEnabledCardNeedsThePinFile) {

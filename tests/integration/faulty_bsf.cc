@@ -60,7 +60,8 @@ absl::StatusOr<std::unique_ptr<RawFaultServer>> RawFaultServer::Start(RawFault f
     ::close(fd);
     return absl::InternalError(absl::StrCat("cannot listen on loopback: ", std::strerror(errno)));
   }
-  auto server = std::unique_ptr<RawFaultServer>(new RawFaultServer(fault, fd, ntohs(address.sin_port)));
+  auto server =
+      std::unique_ptr<RawFaultServer>(new RawFaultServer(fault, fd, ntohs(address.sin_port)));
   server->acceptor_ = std::thread([s = server.get()] { s->AcceptLoop(); });
   return server;
 }
@@ -127,15 +128,31 @@ void RawFaultServer::Serve(int fd) {
   ::close(fd);
 }
 
+void TamperingBsfProxy::SetTamper(std::optional<ReplyTamper> tamper) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tamper_ = tamper;
+}
+
+std::optional<ReplyTamper> TamperingBsfProxy::Tamper() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tamper_;
+}
+
 absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> TamperingBsfProxy::Start(
-    const std::string& upstream, ReplyTamper tamper) {
+    const std::string& upstream, std::optional<ReplyTamper> tamper) {
   const size_t colon = upstream.rfind(':');
   const std::string host = upstream.substr(0, colon);
   const int upstream_port = std::stoi(upstream.substr(colon + 1));
   auto proxy = std::unique_ptr<TamperingBsfProxy>(new TamperingBsfProxy());
+  proxy->tamper_ = tamper;
   proxy->server_ = std::make_unique<httplib::Server>();
-  proxy->server_->Get("/", [host, upstream_port, tamper](const httplib::Request& req,
-                                                         httplib::Response& res) {
+  proxy->server_->Get("/", [host, upstream_port, self = proxy.get()](const httplib::Request& req,
+                                                                     httplib::Response& res) {
+    const std::optional<ReplyTamper> tamper = self->Tamper();
+    if (tamper == ReplyTamper::kEvery500) {
+      res.status = 500;
+      return;
+    }
     httplib::Client client(host, upstream_port);
     httplib::Headers headers;
     for (const auto& [name, value] : req.headers) {
@@ -152,8 +169,8 @@ absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> TamperingBsfProxy::Start(
     if (reply->has_header("WWW-Authenticate")) {
       res.set_header("WWW-Authenticate", reply->get_header_value("WWW-Authenticate"));
     }
-    if (reply->status == 200) {
-      switch (tamper) {
+    if (reply->status == 200 && tamper.has_value()) {
+      switch (*tamper) {
         case ReplyTamper::kWrongRspauth: {
           absl::StatusOr<AuthenticationInfo> info = ParseAuthenticationInfo(authentication_info);
           if (info.ok() && !info->rspauth.empty()) {
@@ -169,6 +186,7 @@ absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> TamperingBsfProxy::Start(
           body = body.substr(0, body.size() / 2);
           break;
         case ReplyTamper::kStatus500:
+        case ReplyTamper::kEvery500:
           res.status = 500;
           body.clear();
           break;

@@ -5,13 +5,16 @@
 //   (a stall), a trickle of one byte every 500 ms (slowloris), or a connection reset in
 //   the middle of the reply.
 // - TamperingBsfProxy forwards to a real bsf-sim (so the challenge is one the card
-//   accepts) and spoils its 200: a wrong rspauth, a garbage or truncated body, or a 500.
+//   accepts) and spoils its 200: a wrong rspauth, a garbage or truncated body, or a 500;
+//   or answers 500 to every request (no challenge at all). The tamper can be switched
+//   while it runs (none: a faithful proxy), so a daemon can bootstrap, then meet faults.
 #ifndef GBABRIDGE_TESTS_INTEGRATION_FAULTY_BSF_H_
 #define GBABRIDGE_TESTS_INTEGRATION_FAULTY_BSF_H_
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,18 +49,23 @@ class RawFaultServer {
   std::vector<std::thread> connections_;
 };
 
-enum class ReplyTamper { kWrongRspauth, kGarbageBody, kTruncatedBody, kStatus500 };
+enum class ReplyTamper { kWrongRspauth, kGarbageBody, kTruncatedBody, kStatus500, kEvery500 };
 
 class TamperingBsfProxy {
  public:
   // `upstream` is bsf-sim's "HOST:PORT".
-  static absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> Start(const std::string& upstream,
-                                                                   ReplyTamper tamper);
+  static absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> Start(
+      const std::string& upstream, std::optional<ReplyTamper> tamper);
   ~TamperingBsfProxy();
+  void SetTamper(std::optional<ReplyTamper> tamper);
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 
  private:
   TamperingBsfProxy() = default;
+  std::optional<ReplyTamper> Tamper();
+
+  std::mutex mu_;
+  std::optional<ReplyTamper> tamper_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -33,8 +33,7 @@ class UbFaultTest : public ::testing::Test {
   static inline int counter_ = 0;
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("gbabridge-ubfault-" + std::to_string(getpid()) + "-" +
-            std::to_string(++counter_));
+           ("gbabridge-ubfault-" + std::to_string(getpid()) + "-" + std::to_string(++counter_));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     absl::StatusOr<CardProfile> profile =
@@ -95,19 +94,18 @@ TEST_P(UbRawFaultTest, FailsWithTheRightReasonWithinTheTimeout) {
 
 INSTANTIATE_TEST_SUITE_P(
     Faults, UbRawFaultTest,
-    ::testing::Values(
-        RawCase{"Status500", testing::RawFault::kStatus500, GbaErrorReason::kBsfMalformedReply,
-                "unexpected reply"},
-        RawCase{"Garbage", testing::RawFault::kGarbage, GbaErrorReason::kBsfMalformedReply,
-                "broke off its reply"},
-        RawCase{"Truncated", testing::RawFault::kTruncated, GbaErrorReason::kBsfMalformedReply,
-                "broke off its reply"},
-        RawCase{"Stall", testing::RawFault::kStall, GbaErrorReason::kBsfUnreachable,
-                "timed out"},
-        RawCase{"Slowloris", testing::RawFault::kSlowloris, GbaErrorReason::kBsfUnreachable,
-                "timed out"},
-        RawCase{"ResetMidReply", testing::RawFault::kReset, GbaErrorReason::kBsfMalformedReply,
-                "broke off its reply"}),
+    ::testing::Values(RawCase{"Status500", testing::RawFault::kStatus500,
+                              GbaErrorReason::kBsfMalformedReply, "unexpected reply"},
+                      RawCase{"Garbage", testing::RawFault::kGarbage,
+                              GbaErrorReason::kBsfMalformedReply, "broke off its reply"},
+                      RawCase{"Truncated", testing::RawFault::kTruncated,
+                              GbaErrorReason::kBsfMalformedReply, "broke off its reply"},
+                      RawCase{"Stall", testing::RawFault::kStall, GbaErrorReason::kBsfUnreachable,
+                              "timed out"},
+                      RawCase{"Slowloris", testing::RawFault::kSlowloris,
+                              GbaErrorReason::kBsfUnreachable, "timed out"},
+                      RawCase{"ResetMidReply", testing::RawFault::kReset,
+                              GbaErrorReason::kBsfMalformedReply, "broke off its reply"}),
     [](const ::testing::TestParamInfo<RawCase>& info) { return std::string(info.param.name); });
 
 struct TamperCase {
@@ -117,8 +115,7 @@ struct TamperCase {
   const char* message;
 };
 
-class UbTamperedReplyTest : public UbFaultTest,
-                            public ::testing::WithParamInterface<TamperCase> {};
+class UbTamperedReplyTest : public UbFaultTest, public ::testing::WithParamInterface<TamperCase> {};
 
 TEST_P(UbTamperedReplyTest, IsRefusedAndTheNextBootstrapSucceeds) {
   absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =

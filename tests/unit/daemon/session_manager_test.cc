@@ -690,6 +690,50 @@ TEST_F(SessionManagerTest, ARequestThatFindsTheSessionExpiredPublishesItToo) {
   EXPECT_EQ(events[1].btid, renewed.btid);
 }
 
+TEST_F(SessionManagerTest, AForcedBootstrapThatNeverReachedTheCardKeepsTheGbaUSession) {
+  SetUpAll(/*gba_u=*/true);
+  const NafKey first = Get(TlsNaf());
+  ASSERT_FALSE(first.btid.empty());
+  bsf_->Stop();  // BSF unreachable: the bootstrap fails before any AUTHENTICATE
+  absl::StatusOr<NafKey> forced = manager_->GetNafKey(TlsNaf(), /*force_bootstrap=*/true);
+  ASSERT_FALSE(forced.ok());
+  EXPECT_EQ(GetGbaErrorReason(forced.status()), GbaErrorReason::kBsfUnreachable);
+  const int derivations = counting_->naf_derivations;
+  const NafKey cached = Get(TlsNaf());
+  EXPECT_TRUE(cached.cache_hit);
+  EXPECT_EQ(cached.btid, first.btid);
+  EXPECT_EQ(cached.key.RevealHex(), first.key.RevealHex());
+  // A key not cached yet is still derived on the card from the same session.
+  const NafKey other = Get(DigestNaf());
+  EXPECT_EQ(other.btid, first.btid);
+  EXPECT_EQ(counting_->naf_derivations, derivations + 1);
+}
+
+TEST_F(SessionManagerTest, AForcedBootstrapThatReachedTheCardDropsTheGbaUSession) {
+  SetUpAll(/*gba_u=*/true);
+  const NafKey first = Get(TlsNaf());
+  ASSERT_FALSE(first.btid.empty());
+  // The HSS now holds another K: the card rejects AUTN (after an AUTHENTICATE was sent).
+  {
+    absl::StatusOr<std::unique_ptr<bsf::SubscriberStore>> store =
+        bsf::SubscriberStore::Open(dir_.File("hss.db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<std::vector<bsf::Subscriber>> subs = bsf::ParseSubscriberImport(
+        absl::StrCat(R"({"subscribers": [{"imsi": ")", kTestImsi,
+                     R"(", "k": "00112233445566778899aabbccddeeff", "opc": ")", kTestOpc,
+                     R"(", "gba_u": true}]})"));
+    ASSERT_TRUE(subs.ok()) << subs.status();
+    ASSERT_TRUE((*store)->Import(*subs, /*replace=*/true).ok());
+  }
+  const int auths = counting_->bootstrap_auths;
+  absl::StatusOr<NafKey> forced = manager_->GetNafKey(TlsNaf(), /*force_bootstrap=*/true);
+  ASSERT_FALSE(forced.ok());
+  EXPECT_GT(counting_->bootstrap_auths, auths);
+  // The card's Ks may have changed (TS 31.102 §7.1.2.4): the old session is not used again.
+  absl::StatusOr<NafKey> after = manager_->GetNafKey(TlsNaf(), false);
+  EXPECT_FALSE(after.ok()) << "the dropped session's cached key was served";
+}
+
 TEST_F(SessionManagerTest, AnInvalidatedBootstrapIsCardRemoved) {
   SetUpAll(false);
   counting_->Hold();
