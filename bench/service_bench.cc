@@ -37,7 +37,6 @@
 #include "absl/strings/str_format.h"
 #include "bench/load_runner.h"
 #include "bench/proc_status.h"
-#include "bench/simulated_ue.h"
 #include "bench/v1/echo.grpc.pb.h"
 #include "bootstrap/gba_client.h"
 #include "bsf/v1/zn.grpc.pb.h"
@@ -46,6 +45,7 @@
 #include "tests/e2e/gbabridged_process.h"
 #include "tests/integration/bsf_sim_process.h"
 #include "tests/integration/pcsc_sandbox.h"
+#include "tests/integration/simulated_ue.h"
 #include "uicc/pcsc_channel.h"
 #include "uicc/usim.h"
 
@@ -371,35 +371,6 @@ std::vector<Row> DaemonPhase(const Options& o) {
 
 // ---- bsf: bootstraps/s, Zn, and RSS with the session table filled ---------------------
 
-std::string Hex(const SecretBytes& s) { return s.RevealHex(); }
-
-// TEST KEYS ONLY: random K and OPc per simulated subscriber, made for this run.
-std::vector<UeCredentials> MakeSubscribers(int count) {
-  std::vector<UeCredentials> out;
-  out.reserve(static_cast<size_t>(count));
-  for (int i = 0; i < count; ++i) {
-    UeCredentials ue;
-    ue.impi = absl::StrFormat("bench%07d@ims.mnc001.mcc001.3gppnetwork.org", i);
-    ue.k = SecretBytes(16);
-    ue.opc = SecretBytes(16);
-    RAND_bytes(ue.k.data(), 16);
-    RAND_bytes(ue.opc.data(), 16);
-    out.push_back(std::move(ue));
-  }
-  return out;
-}
-
-std::string SubscriberFile(const std::vector<UeCredentials>& ues) {
-  std::string out = "{\"subscribers\": [\n";
-  for (size_t i = 0; i < ues.size(); ++i) {
-    absl::StrAppend(&out, i == 0 ? "" : ",\n", "{\"impi\": \"", ues[i].impi,
-                    absl::StrFormat("\", \"imsi\": \"00101%010d\"", i), ", \"k\": \"",
-                    Hex(ues[i].k), "\", \"opc\": \"", Hex(ues[i].opc), "\"}");
-  }
-  out += "\n]}\n";
-  return out;
-}
-
 std::vector<Row> BsfPhase(const Options& o) {
   const std::string boot_figure =
       absl::StrCat("bsf-sim complete bootstraps/s (401 + 200 + SQN committed), ", o.ue_workers,
@@ -419,7 +390,8 @@ std::vector<Row> BsfPhase(const Options& o) {
   const int per_worker = o.smoke                        ? 4
                          : o.subscribers_per_worker > 0 ? o.subscribers_per_worker
                                                         : (250000 + workers - 1) / workers;
-  const std::vector<UeCredentials> ues = MakeSubscribers(workers * per_worker);
+  const std::vector<testing::UeCredentials> ues =
+      testing::MakeTestSubscribers(workers * per_worker);
   const size_t sessions_target = ues.size() * 4;  // bsf-sim keeps 4 sessions per IMPI
   {
     std::ofstream config(dir / "bsf-sim.toml");
@@ -427,7 +399,7 @@ std::vector<Row> BsfPhase(const Options& o) {
   }
   testing::BsfSimOptions bsf_options;
   bsf_options.binary = GBABRIDGE_BSF_SIM_BENCH_BIN;
-  bsf_options.subscribers_json = SubscriberFile(ues);
+  bsf_options.subscribers_json = testing::SubscriberImportJson(ues);
   bsf_options.extra_serve_args = {"--config", (dir / "bsf-sim.toml").string(), "--log-level",
                                   "warn"};
   bsf_options.naf_tokens = {{kZnNaf, kZnToken}};
@@ -441,9 +413,9 @@ std::vector<Row> BsfPhase(const Options& o) {
     return fail_all(absl::InternalError("cannot read the Ub port from " + ub));
   }
 
-  std::vector<std::unique_ptr<SimulatedUe>> clients;
+  std::vector<std::unique_ptr<testing::SimulatedUe>> clients;
   for (int w = 0; w < workers; ++w)
-    clients.push_back(std::make_unique<SimulatedUe>("127.0.0.1", port));
+    clients.push_back(std::make_unique<testing::SimulatedUe>("127.0.0.1", port));
   // Worker w owns subscribers w, w + workers, ...; done[w] counts its successful bootstraps,
   // so that after 4 x per_worker of them every subscriber of w holds 4 live sessions.
   std::vector<int64_t> done(static_cast<size_t>(workers), 0);

@@ -1,18 +1,20 @@
-#include "bench/simulated_ue.h"
+#include "tests/integration/simulated_ue.h"
 
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT
 #define CPPHTTPLIB_OPENSSL_SUPPORT  // must match Debian's libcpp-httplib (see ub_server.cc)
 #endif
 #include <httplib.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "bootstrap/bootstrapping_info.h"
 #include "bootstrap/digest_aka.h"
 #include "uicc/milenage.h"
 
-namespace gbabridge::bench {
+namespace gbabridge::testing {
 namespace {
 
 constexpr char kUserAgent[] = "gbabridge-bench/0.1.0";
@@ -26,6 +28,32 @@ absl::Status HttpFailure(const char* step, const httplib::Result& result) {
 }
 
 }  // namespace
+
+std::vector<UeCredentials> MakeTestSubscribers(int count) {
+  std::vector<UeCredentials> out;
+  out.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    UeCredentials ue;
+    ue.impi = absl::StrFormat("bench%07d@ims.mnc001.mcc001.3gppnetwork.org", i);
+    ue.k = SecretBytes(16);
+    ue.opc = SecretBytes(16);
+    RAND_bytes(ue.k.data(), 16);
+    RAND_bytes(ue.opc.data(), 16);
+    out.push_back(std::move(ue));
+  }
+  return out;
+}
+
+std::string SubscriberImportJson(const std::vector<UeCredentials>& ues) {
+  std::string out = "{\"subscribers\": [\n";
+  for (size_t i = 0; i < ues.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",\n", "{\"impi\": \"", ues[i].impi,
+                    absl::StrFormat("\", \"imsi\": \"00101%010d\"", i), ", \"k\": \"",
+                    ues[i].k.RevealHex(), "\", \"opc\": \"", ues[i].opc.RevealHex(), "\"}");
+  }
+  out += "\n]}\n";
+  return out;
+}
 
 SimulatedUe::SimulatedUe(const std::string& host, int port)
     : client_(std::make_unique<httplib::Client>(host, port)) {
@@ -43,7 +71,7 @@ absl::Status SimulatedUe::Healthz() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> SimulatedUe::Bootstrap(const UeCredentials& ue) {
+absl::StatusOr<std::string> SimulatedUe::Bootstrap(const UeCredentials& ue, uint64_t* sqn_out) {
   // TS 24.109 §4.4.2: the first request names the IMPI and carries an empty nonce.
   httplib::Headers first = {
       {"Authorization", absl::StrCat("Digest username=\"", ue.impi,
@@ -67,6 +95,10 @@ absl::StatusOr<std::string> SimulatedUe::Bootstrap(const UeCredentials& ue) {
   MilenageF2345 keys = milenage->F2345(rand);
   Sqn sqn{};
   for (size_t i = 0; i < kSqnSize; ++i) sqn[i] = nonce->autn[i] ^ keys.ak[i];
+  if (sqn_out != nullptr) {
+    *sqn_out = 0;
+    for (uint8_t b : sqn) *sqn_out = (*sqn_out << 8) | b;
+  }
   const Amf amf = {nonce->autn[kSqnSize], nonce->autn[kSqnSize + 1]};
   const Mac mac = milenage->F1(rand, sqn, amf);
   if (!ConstantTimeEquals(mac, ByteView(nonce->autn).subspan(kSqnSize + kAmfSize, kMacSize))) {
@@ -105,4 +137,4 @@ absl::StatusOr<std::string> SimulatedUe::Bootstrap(const UeCredentials& ue) {
   return bootstrapping->btid;
 }
 
-}  // namespace gbabridge::bench
+}  // namespace gbabridge::testing
