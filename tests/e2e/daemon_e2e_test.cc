@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "bootstrap/base64.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -23,6 +24,8 @@
 #include "tests/integration/faulty_bsf.h"
 #include "tests/integration/pcsc_sandbox.h"
 #include "uicc/bytes.h"
+#include "uicc/milenage.h"
+#include "uicc/secret_bytes.h"
 
 namespace gbabridge::testing {
 namespace {
@@ -273,17 +276,48 @@ TEST_F(DaemonE2eTest, DemoPathCliKeyMatchesZnAndTlsPskHandshakeSucceeds) {
     EXPECT_THAT(py.output, HasSubstr(btid));
   }
 
-  // No log of the run holds the key, in hex (either case) or base64.
-  const std::string key_hex = key.at("key");
-  std::string key_hex_upper = key_hex;
-  for (char& c : key_hex_upper) c = static_cast<char>(toupper(c));
-  for (const auto& entry : fs::directory_iterator(dir_)) {
-    if (entry.path().extension() != ".log") continue;
-    const std::string text = ReadFile(entry.path());
-    EXPECT_THAT(text, Not(HasSubstr(key_hex))) << entry.path();
-    EXPECT_THAT(text, Not(HasSubstr(key_hex_upper))) << entry.path();
-    EXPECT_THAT(text, Not(HasSubstr(zn.ks_naf()))) << entry.path();
+  // No log of the run (daemon, bsf-sim, soft-usim, pcscd, examples) holds a secret of the
+  // run, in hex (either case) or base64: the NAF keys, and what the card and the BSF
+  // computed for this B-TID's RAND with the test subscriber's K and OPc (RES, CK, IK,
+  // Ks = CK || IK), and K and OPc themselves.
+  std::vector<std::pair<std::string, Bytes>> secrets = {
+      {"Ks_ext_NAF", Bytes(zn.ks_naf().begin(), zn.ks_naf().end())},
+      {"Ks_int_NAF", Bytes(zn.ks_int_naf().begin(), zn.ks_int_naf().end())}};
+  {
+    const SecretBytes k = *SecretBytes::FromHex("465b5ce8b199b49faa5f0a2ee238a6bc");
+    const SecretBytes opc = *SecretBytes::FromHex("cd63cb71954a9f4e48a5994e37a02baf");
+    absl::StatusOr<Bytes> rand = Base64Decode(btid.substr(0, btid.find('@')));
+    ASSERT_TRUE(rand.ok() && rand->size() == kRandSize) << btid;
+    Rand r{};
+    std::copy(rand->begin(), rand->end(), r.begin());
+    const MilenageF2345 keys = Milenage::Create(k, opc)->F2345(r);
+    Bytes ks(keys.ck.view().begin(), keys.ck.view().end());
+    ks.insert(ks.end(), keys.ik.view().begin(), keys.ik.view().end());
+    for (auto& [name, value] :
+         std::vector<std::pair<std::string, ByteView>>{{"K", k.view()},
+                                                       {"OPc", opc.view()},
+                                                       {"RES", keys.res.view()},
+                                                       {"CK", keys.ck.view()},
+                                                       {"IK", keys.ik.view()}}) {
+      secrets.push_back({name, Bytes(value.begin(), value.end())});
+    }
+    secrets.push_back({"Ks", ks});
   }
+  int logs = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".log") continue;
+    ++logs;
+    const std::string text = ReadFile(entry.path());
+    for (const auto& [name, value] : secrets) {
+      if (value.empty()) continue;
+      std::string upper = HexEncode(value);
+      for (char& c : upper) c = static_cast<char>(toupper(c));
+      for (const std::string& form : {HexEncode(value), upper, Base64Encode(value)}) {
+        EXPECT_THAT(text, Not(HasSubstr(form))) << name << " in " << entry.path();
+      }
+    }
+  }
+  EXPECT_GE(logs, 3) << "the scan found too few logs to mean anything";
   // The audit line names the caller, the NAF and the B-TID.
   EXPECT_THAT(daemon_->ReadLog(), HasSubstr(btid));
 }
