@@ -118,6 +118,11 @@ class FakeClock : public Clock {
     monotonic_ += d;
     offset_ += d;
   }
+  // The wall clock steps (NTP, an operator) while monotonic time goes on as before.
+  void StepWallClock(absl::Duration d) {
+    std::lock_guard<std::mutex> lock(mu_);
+    offset_ += d;
+  }
 
  private:
   std::mutex mu_;
@@ -422,6 +427,24 @@ TEST_F(SessionManagerTest, ReBootstrapsAtExpiryMinusTheMargin) {
   EXPECT_NE(renewed.btid, first.btid);
   EXPECT_EQ(counting_->bootstrap_auths, 2);
   EXPECT_EQ(renewed.key.RevealHex(), ZnKeyHex(renewed.btid, TlsNaf()));
+}
+
+TEST_F(SessionManagerTest, WallClockStepsNeitherExtendNorCutASession) {
+  SetUpAll(false);
+  NafKey first = Get(TlsNaf());
+  const absl::Duration to_deadline = first.expiry - absl::Seconds(60) - clock_.UtcNow();
+  // A step forward past the key's UTC expiry, and one back by a day: the session's deadline
+  // is on the monotonic clock, so neither changes what is served.
+  clock_.StepWallClock(absl::Hours(5));
+  EXPECT_EQ(Get(TlsNaf()).btid, first.btid);
+  clock_.StepWallClock(-absl::Hours(29));
+  EXPECT_EQ(Get(TlsNaf()).btid, first.btid);
+  EXPECT_EQ(counting_->bootstrap_auths, 1);
+  // The monotonic deadline still ends it on time, whatever the wall clock says.
+  clock_.Advance(to_deadline + absl::Seconds(1));
+  EXPECT_FALSE(manager_->Status().session.has_value());
+  EXPECT_NE(Get(TlsNaf()).btid, first.btid);
+  EXPECT_EQ(counting_->bootstrap_auths, 2);
 }
 
 TEST_F(SessionManagerTest, WipeIfExpiredDropsOnlyAnExpiredSession) {
