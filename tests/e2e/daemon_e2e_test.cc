@@ -3,6 +3,7 @@
 // the TLS-PSK example pair and the Python example, as the demo does (issue 4, §4 and §5).
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -517,6 +518,41 @@ TEST_F(DaemonE2eTest, FailingBsfLeavesTheDaemonHealthyAndServingCachedKeys) {
   ASSERT_TRUE(recovered.status.ok()) << recovered.status.error_message();
   EXPECT_NE(recovered.response.btid(), first.response.btid());
   EXPECT_EQ(recovered.response.key(), ZnKey(recovered.response.btid()).ks_naf());
+}
+
+// pcscd killed and started again under a running daemon: the daemon follows it (no
+// restart), sees the card again, and serves keys from a new bootstrap.
+TEST_F(DaemonE2eTest, PcscdRestartIsFollowedWithoutRestartingTheDaemon) {
+  StartBsf();
+  StartDaemon();
+  CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  const pid_t pid = daemon_->pid();
+
+  ASSERT_TRUE(sandbox_->RestartPcscd().ok());
+  ASSERT_TRUE(sandbox_->WaitForCard(true).ok()) << "soft-usim did not reconnect to vpcd";
+  // The watcher notices the outage (and wipes the session), then finds the card again.
+  bool present = false;
+  for (int i = 0; i < 200 && !present; ++i) {
+    std::this_thread::sleep_for(100ms);
+    const v1::GetStatusResponse status = GetStatus(*stub_);
+    present = status.card_present() && !status.imsi_masked().empty();
+  }
+  ASSERT_TRUE(present) << "the daemon never saw the card again:\n" << daemon_->ReadLog();
+  CallResult again;
+  for (int i = 0; i < 50; ++i) {
+    again = CallGetNafKey(*stub_, kMef, kTlsUa);
+    if (again.status.ok()) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(again.status.ok()) << again.reason << ": " << again.status.error_message() << "\n"
+                                 << daemon_->ReadLog();
+  EXPECT_EQ(again.response.key(), ZnKey(again.response.btid()).ks_naf());
+  // A key not cached yet needs the card (GBA_U: derived on the UICC) through the new pcscd.
+  CallResult other = CallGetNafKey(*stub_, "other.example.com", kTlsUa);
+  EXPECT_TRUE(other.status.ok()) << other.reason << ": " << other.status.error_message();
+  EXPECT_EQ(daemon_->pid(), pid);
+  EXPECT_EQ(::kill(pid, 0), 0) << "the daemon is gone";
 }
 
 TEST_F(DaemonE2eTest, PinEnabledCardNeedsThePinFile) {
