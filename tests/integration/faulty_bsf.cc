@@ -21,6 +21,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Not HTTP: a TLS-looking start, a NUL and control bytes.
+constexpr char kGarbage[] = "\x16\x03\x01\x00\xff garbage \x00\x01\x02 not HTTP\r\n\r\n";
+constexpr char kGarbageBody[] = "\x00\xff<BootstrappingInfo><btid>";
+
 void SendAll(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -96,7 +100,7 @@ void RawFaultServer::Serve(int fd) {
         SendAll(fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
         break;
       case RawFault::kGarbage:
-        SendAll(fd, std::string("\x16\x03\x01\x00\xff garbage \x00\x01\x02 not HTTP\r\n\r\n", 36));
+        SendAll(fd, std::string_view(kGarbage, sizeof(kGarbage) - 1));
         break;
       case RawFault::kTruncated:
         // A 401 that announces 400 bytes of body and breaks off after 7.
@@ -180,7 +184,7 @@ absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> TamperingBsfProxy::Start(
           break;
         }
         case ReplyTamper::kGarbageBody:
-          body = std::string("\x00\xff<BootstrappingInfo><btid>", 27) + std::string(64, '\x01');
+          body = std::string(kGarbageBody, sizeof(kGarbageBody) - 1) + std::string(64, '\x01');
           break;
         case ReplyTamper::kTruncatedBody:
           body = body.substr(0, body.size() / 2);
