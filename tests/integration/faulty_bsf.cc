@@ -183,6 +183,9 @@ absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> TamperingBsfProxy::Start(
           }
           break;
         }
+        case ReplyTamper::kNoAuthenticationInfo:
+          authentication_info.clear();
+          break;
         case ReplyTamper::kGarbageBody:
           body = std::string(kGarbageBody, sizeof(kGarbageBody) - 1) + std::string(64, '\x01');
           break;

@@ -5,7 +5,7 @@
 //   (a stall), a trickle of one byte every 500 ms (slowloris), or a connection reset in
 //   the middle of the reply.
 // - TamperingBsfProxy forwards to a real bsf-sim (so the challenge is one the card
-//   accepts) and spoils its 200: a wrong rspauth, a garbage or truncated body, or a 500;
+//   accepts) and spoils its 200: a wrong or missing rspauth, a garbage or truncated body, or a 500;
 //   or answers 500 to every request (no challenge at all). The tamper can be switched
 //   while it runs (none: a faithful proxy), so a daemon can bootstrap, then meet faults.
 #ifndef GBABRIDGE_TESTS_INTEGRATION_FAULTY_BSF_H_
@@ -49,7 +49,14 @@ class RawFaultServer {
   std::vector<std::thread> connections_;
 };
 
-enum class ReplyTamper { kWrongRspauth, kGarbageBody, kTruncatedBody, kStatus500, kEvery500 };
+enum class ReplyTamper {
+  kWrongRspauth,
+  kNoAuthenticationInfo,
+  kGarbageBody,
+  kTruncatedBody,
+  kStatus500,
+  kEvery500
+};
 
 class TamperingBsfProxy {
  public:

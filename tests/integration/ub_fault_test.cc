@@ -142,6 +142,9 @@ INSTANTIATE_TEST_SUITE_P(
     Faults, UbTamperedReplyTest,
     ::testing::Values(TamperCase{"WrongRspauth", testing::ReplyTamper::kWrongRspauth,
                                  GbaErrorReason::kBsfNotAuthentic, "rspauth is wrong"},
+                      TamperCase{"NoAuthenticationInfo",
+                                 testing::ReplyTamper::kNoAuthenticationInfo,
+                                 GbaErrorReason::kBsfNotAuthentic, "without Authentication-Info"},
                       // rspauth covers the body (qop=auth-int), so a spoiled body fails
                       // mutual authentication before any XML is trusted.
                       TamperCase{"GarbageBody", testing::ReplyTamper::kGarbageBody,
