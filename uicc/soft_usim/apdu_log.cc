@@ -64,6 +64,11 @@ std::string_view ApduCommandName(uint8_t ins) {
   return {};
 }
 
+ByteView LoggableCommandHeader(ByteView command_apdu) {
+  const size_t shown = command_apdu.size() >= 6 && command_apdu[1] == 0x88 ? 6 : 4;
+  return command_apdu.first(std::min(command_apdu.size(), shown));
+}
+
 std::string FormatApduLogLine(ByteView header) {
   // Never more than the four header bytes in hex: what follows may be a PIN or RAND/AUTN.
   const ByteView head = header.first(std::min<size_t>(header.size(), 4));

@@ -25,7 +25,14 @@ namespace gbabridge {
 // e.g. "SELECT"; empty when unknown.
 std::string_view ApduCommandName(uint8_t ins);
 
-// "00A40004 SELECT", from the first bytes of a command (at most four are read).
+// The part of a command APDU the log may show: the header (CLA INS P1 P2), plus Lc and the
+// first data byte for AUTHENTICATE, where that byte is the GBA mode tag (DD bootstrapping,
+// DE NAF derivation, TS 31.102 §7.1.2.4): no secret, and it tells a bootstrap from a
+// Ks_ext_NAF derivation. Never more: the data can hold a PIN or RAND/AUTN.
+ByteView LoggableCommandHeader(ByteView command_apdu);
+
+// "00A40004 SELECT", from the first bytes of a command (at most four are read, six for
+// AUTHENTICATE as LoggableCommandHeader gives them).
 std::string FormatApduLogLine(ByteView header);
 
 // An append-only log file. Each line is one write(2) on an O_APPEND descriptor: nothing is

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "uicc/secret_bytes.h"
+#include "uicc/soft_usim/apdu_log.h"
 #include "uicc/soft_usim/atr.h"
 #include "uicc/soft_usim/gba_files.h"
 #include "uicc/soft_usim/soft_usim_status.h"
@@ -104,13 +105,7 @@ Bytes SoftUsim::Reset() {
 }
 
 Bytes SoftUsim::Process(ByteView command_apdu) {
-  if (command_observer_) {
-    // The header, plus the first data byte for AUTHENTICATE: in the GBA context it is the
-    // mode tag (DD bootstrapping, DE NAF derivation, TS 31.102 §7.1.2.4), no secret, and
-    // lets tests tell a bootstrap from a Ks_ext_NAF derivation.
-    const size_t shown = command_apdu.size() >= 6 && command_apdu[1] == 0x88 ? 6 : 4;
-    command_observer_(command_apdu.first(std::min<size_t>(command_apdu.size(), shown)));
-  }
+  if (command_observer_) command_observer_(LoggableCommandHeader(command_apdu));
   absl::StatusOr<CommandApdu> command = CommandApdu::Parse(command_apdu);
   if (!command.ok()) {
     pending_response_.Clear();

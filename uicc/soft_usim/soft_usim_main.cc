@@ -1,17 +1,20 @@
 // soft-usim: a software USIM behind vpcd, so that pcscd (and everything on top of PC/SC)
 // sees it as a card in the reader "Virtual PCD 00 00".
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "uicc/identifiers.h"
 #include "uicc/soft_usim/apdu_log.h"
+#include "uicc/soft_usim/card_fault.h"
 #include "uicc/soft_usim/card_profile.h"
 #include "uicc/soft_usim/soft_usim.h"
 #include "uicc/soft_usim/vpcd_link.h"
@@ -30,6 +33,9 @@ void LogLine(std::string_view line) {
   std::fprintf(stderr, "soft-usim: %.*s\n", static_cast<int>(line.size()), line.data());
   std::fflush(stderr);
 }
+
+// The exit status after a `--fault pull-*`: the card was pulled out on purpose.
+constexpr int kPulledExitStatus = 3;
 
 int Fail(absl::string_view message) {
   LogLine(std::string_view(message.data(), message.size()));
@@ -72,6 +78,16 @@ int main(int argc, char** argv) {
                  "P2) in hex and the command name, e.g. \"00880081 AUTHENTICATE\"; never the "
                  "data field (it can hold a PIN or RAND/AUTN). For counting card commands "
                  "in tests");
+  std::string fault_spec;
+  uint64_t fault_seed = 1;
+  app.add_option("--fault", fault_spec,
+                 "FOR FAULT TESTS: misbehave as KIND:COMMAND[:N] from the N-th matching "
+                 "command on (default 1). KIND: truncate, garbage, no-sw, empty (spoiled "
+                 "responses), pull-before, pull-after (the card is pulled out before or after "
+                 "it processes the command: the process exits with status 3). COMMAND: the "
+                 "APDU log's name in lower case, e.g. select, read-binary, update-binary, "
+                 "authenticate, authenticate-gba-bootstrap, or any. See card_fault.h");
+  app.add_option("--fault-seed", fault_seed, "seed of the garbage fault's bytes (default 1)");
   CLI11_PARSE(app, argc, argv);
 
   absl::StatusOr<gbabridge::VpcdEndpoint> endpoint = gbabridge::ParseVpcdEndpoint(vpcd);
@@ -88,6 +104,13 @@ int main(int argc, char** argv) {
   }
   absl::StrAppend(&card_summary, profile->gba_u ? ", GBA_U" : ", no GBA_U",
                   profile->impi.has_value() ? ", ISIM" : "", t0 ? ", T=0" : ", T=1");
+
+  std::optional<gbabridge::CardFault> fault;
+  if (!fault_spec.empty()) {
+    absl::StatusOr<gbabridge::CardFault> parsed = gbabridge::ParseCardFault(fault_spec);
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    fault = *std::move(parsed);
+  }
 
   gbabridge::SoftUsim::Options options;
   options.t0 = t0;
@@ -119,9 +142,25 @@ int main(int argc, char** argv) {
     LogLine(absl::StrCat("APDU log: ", apdu_log->path()));
   }
 
-  gbabridge::VpcdLink link(**card, {.endpoint = *endpoint,
-                                    .reconnect_interval = std::chrono::milliseconds(500),
-                                    .log = LogLine});
+  // The card as vpcd sees it: the soft USIM, or the soft USIM behind an injected fault.
+  gbabridge::ApduHandler* served = card->get();
+  std::unique_ptr<gbabridge::FaultyCard> faulty;
+  if (fault.has_value()) {
+    faulty = std::make_unique<gbabridge::FaultyCard>(
+        **card, *fault, fault_seed, [](std::string_view command) {
+          // Ending the process closes the vpcd connection: pcscd sees the card removed. The
+          // state file holds whatever the card committed (pull-after) or nothing new.
+          LogLine(absl::StrCat("fault injection: card pulled out on ",
+                               absl::string_view(command.data(), command.size())));
+          ::_exit(kPulledExitStatus);
+        });
+    served = faulty.get();
+    LogLine(absl::StrCat("fault injection: ", fault_spec));
+  }
+
+  gbabridge::VpcdLink link(*served, {.endpoint = *endpoint,
+                                     .reconnect_interval = std::chrono::milliseconds(500),
+                                     .log = LogLine});
   g_link = &link;
   struct sigaction action {};
   action.sa_handler = OnSignal;
