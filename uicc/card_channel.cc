@@ -25,7 +25,8 @@ absl::StatusOr<ResponseApdu> CardChannel::Exchange(const CommandApdu& command) {
   absl::StatusOr<ResponseApdu> response = ResponseApdu::Parse(*raw);
   Cleanse(std::span<uint8_t>(*raw));
   if (!response.ok()) {
-    return CardError(CardErrorReason::kMalformedResponse, response.status().message());
+    return CardError(CardErrorReason::kMalformedResponse,
+                     absl::StrCat("the card's answer is malformed: ", response.status().message()));
   }
   return response;
 }

@@ -30,7 +30,8 @@ constexpr uint8_t kDescriptorCyclic = 0x06;
 constexpr uint8_t kDataCoding = 0x21;  // The value TS 102 221 §11.1.1.4.3 prescribes.
 
 absl::Status Malformed(absl::string_view what) {
-  return CardError(CardErrorReason::kMalformedResponse, absl::StrCat("malformed FCP: ", what));
+  return CardError(CardErrorReason::kMalformedResponse,
+                   absl::StrCat("the card sent a malformed FCP: ", what));
 }
 
 FileStructure StructureFromDescriptor(uint8_t descriptor) {

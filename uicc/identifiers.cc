@@ -37,7 +37,8 @@ absl::Status CheckDigits(std::string_view digits) {
 }
 
 absl::Status MalformedImsi(absl::string_view what) {
-  return CardError(CardErrorReason::kMalformedResponse, absl::StrCat("malformed EF_IMSI: ", what));
+  return CardError(CardErrorReason::kMalformedResponse,
+                   absl::StrCat("the card's EF_IMSI is malformed: ", what));
 }
 
 // The MCC and 3-digit MNC labels shared by the IMPI and the BSF FQDN (TS 23.003 §13.3,

@@ -312,6 +312,28 @@ absl::StatusOr<Bytes> PcscChannel::TransmitRaw(ByteView command) {
   // Wipe the unused tail before shrinking; the kept part is wiped by its consumer.
   Cleanse(std::span<uint8_t>(response).subspan(response_len));
   response.resize(response_len);
+  if (response_len < 2) {
+    // No status word: the exchange broke off. Some readers (vpcd among them) report a card
+    // that vanished mid-command this way rather than with SCARD_W_REMOVED_CARD, so ask PC/SC
+    // whether the card is still there. Either way the operation lost the card midway (retry
+    // once a card answers), which is not the same as a card that answers malformed data.
+    Cleanse(std::span<uint8_t>(response));
+    DWORD state = 0;
+    DWORD protocol = 0;
+    DWORD name_len = 0;
+    DWORD atr_len = 0;
+    const LONG status =
+        SCardStatus(handles_->card, nullptr, &name_len, &state, &protocol, nullptr, &atr_len);
+    if (status == SCARD_W_REMOVED_CARD || status == SCARD_E_NO_SMARTCARD ||
+        ((status == SCARD_S_SUCCESS || status == SCARD_E_INSUFFICIENT_BUFFER) &&
+         (state & SCARD_PRESENT) == 0)) {
+      return Fail(SCARD_W_REMOVED_CARD, "SCardTransmit");
+    }
+    return CardError(
+        CardErrorReason::kTransportFailed,
+        absl::StrCat("the exchange with the card in reader ", reader_, " broke off: ", response_len,
+                     " byte(s) and no status word (was the card pulled out?)"));
+  }
   return response;
 }
 
