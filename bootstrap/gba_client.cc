@@ -270,8 +270,9 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
 absl::StatusOr<SecretBytes> GbaClient::DeriveNafKey(const BootstrapSession& session,
                                                     const NafId& naf) {
   if (session.mode == GbaMode::kGbaU) {
-    // TS 33.220 §5.3.2: Ks_ext_NAF is computed on the UICC (NAF derivation mode).
-    return usim_.DeriveKsExtNaf(naf.Encode(), session.impi);
+    // TS 33.220 §5.3.2: Ks_ext_NAF is computed on the UICC (NAF derivation mode), from the
+    // Ks of this session only (EF_GBABP must still name it).
+    return usim_.DeriveKsExtNafForBootstrap(naf.Encode(), session.impi, session.rand, session.btid);
   }
   if (session.ks.empty()) {
     return absl::FailedPreconditionError("this GBA_ME session holds no Ks (was it wiped?)");

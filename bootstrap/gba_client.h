@@ -48,7 +48,8 @@ class GbaClient {
 
   absl::StatusOr<BootstrapSession> Bootstrap(BootstrapStats* stats = nullptr);
 
-  // Ks_NAF (GBA_ME, from Ks with the KDF) or Ks_ext_NAF (GBA_U, from the card).
+  // Ks_NAF (GBA_ME, from Ks with the KDF) or Ks_ext_NAF (GBA_U, from the card, which must
+  // still hold this session's bootstrap: else CardErrorReason::kGbaBootstrapChanged).
   absl::StatusOr<SecretBytes> DeriveNafKey(const BootstrapSession& session, const NafId& naf);
 
   // The BSF URL used for this card (configured, or derived from the IMSI).

@@ -23,6 +23,7 @@ constexpr StatusReasonInfo<CardErrorReason> kReasons[] = {
     {CardErrorReason::kGbaNotSupported, "GBA_NOT_SUPPORTED", absl::StatusCode::kFailedPrecondition},
     {CardErrorReason::kConditionsNotSatisfied, "CONDITIONS_NOT_SATISFIED",
      absl::StatusCode::kFailedPrecondition},
+    {CardErrorReason::kGbaBootstrapChanged, "GBA_BOOTSTRAP_CHANGED", absl::StatusCode::kAborted},
 };
 
 constexpr StatusReasonTable kTable("type.gbabridge.dev/gbabridge.CardErrorReason", kReasons);

@@ -28,6 +28,7 @@ enum class CardErrorReason {
   kAuthMacFailure,          // UNAUTHENTICATED: AUTHENTICATE 9862, AUTN MAC invalid.
   kGbaNotSupported,         // FAILED_PRECONDITION: card has no GBA context.
   kConditionsNotSatisfied,  // FAILED_PRECONDITION: 6985.
+  kGbaBootstrapChanged,     // ABORTED: EF_GBABP holds another bootstrap than the caller's.
 };
 
 absl::string_view CardErrorReasonName(CardErrorReason reason);

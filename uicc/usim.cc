@@ -515,53 +515,90 @@ absl::StatusOr<GbaBootstrapResult> Usim::AuthenticateGbaBootstrap(ByteView rand,
 }
 
 absl::StatusOr<SecretBytes> Usim::DeriveKsExtNaf(ByteView naf_id, std::string_view impi) {
+  absl::StatusOr<SecretBytes> key;
+  absl::Status s = InSession([&]() -> absl::Status {
+    key = DeriveKsExtNafLocked(naf_id, impi);
+    return key.status();
+  });
+  if (!s.ok()) return s;
+  return key;
+}
+
+absl::StatusOr<SecretBytes> Usim::DeriveKsExtNafForBootstrap(ByteView naf_id, std::string_view impi,
+                                                             ByteView rand, std::string_view btid) {
+  absl::StatusOr<SecretBytes> key;
+  absl::Status s = InSession([&]() -> absl::Status {
+    // One transaction: no other PC/SC client can bootstrap between the check and the
+    // derivation.
+    absl::StatusOr<GbaBootstrapParameters> on_card = ReadGbaBootstrapParametersLocked();
+    if (!on_card.ok()) return on_card.status();
+    const bool same_rand =
+        std::equal(on_card->rand.begin(), on_card->rand.end(), rand.begin(), rand.end());
+    if (!same_rand || on_card->btid != btid) {
+      return CardError(
+          CardErrorReason::kGbaBootstrapChanged,
+          absl::StrCat("the card no longer holds the Ks of B-TID ",
+                       absl::string_view(btid.data(), btid.size()),
+                       same_rand ? ": EF_GBABP names another B-TID"
+                                 : ": EF_GBABP holds another RAND (the card was bootstrapped "
+                                   "again, possibly by another PC/SC client, or a bootstrap "
+                                   "was cut short)"));
+    }
+    key = DeriveKsExtNafLocked(naf_id, impi);
+    return key.status();
+  });
+  if (!s.ok()) return s;
+  return key;
+}
+
+absl::StatusOr<SecretBytes> Usim::DeriveKsExtNafLocked(ByteView naf_id, std::string_view impi) {
   // One length byte each, and the whole command must fit a short APDU.
   if (naf_id.empty() || impi.empty() || naf_id.size() > 255 || impi.size() > 255 ||
       3 + naf_id.size() + impi.size() > kMaxShortLc) {
     return absl::InvalidArgumentError(
         "NAF_Id and IMPI must be non-empty and together fit one AUTHENTICATE (252 bytes)");
   }
-  SecretBytes key;
-  absl::Status s = InSession([&]() -> absl::Status {
-    // TS 31.102 §7.1.2.4, NAF derivation mode: DE L NAF_ID L IMPI -> DB L Ks_ext_NAF.
-    Bytes data = {kGbaNafDerivationTag, static_cast<uint8_t>(naf_id.size())};
-    data.insert(data.end(), naf_id.begin(), naf_id.end());
-    data.push_back(static_cast<uint8_t>(impi.size()));
-    data.insert(data.end(), impi.begin(), impi.end());
-    absl::StatusOr<ResponseApdu> r = Authenticate(kAuthContextGba, std::move(data));
-    if (!r.ok()) return r.status();
-    const ByteView d = r->data;
-    if (d.empty() || d[0] != kAuthSuccessTag) return Malformed("NAF derivation tag is not DB");
-    size_t pos = 1;
-    absl::StatusOr<ByteView> ks = ReadLv(d, &pos, "Ks_ext_NAF");
-    if (!ks.ok()) return ks.status();
-    if (ks->size() != 32) return Malformed("Ks_ext_NAF is not 32 bytes");
-    key = SecretBytes::CopyFrom(*ks);
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return key;
+  // TS 31.102 §7.1.2.4, NAF derivation mode: DE L NAF_ID L IMPI -> DB L Ks_ext_NAF.
+  Bytes data = {kGbaNafDerivationTag, static_cast<uint8_t>(naf_id.size())};
+  data.insert(data.end(), naf_id.begin(), naf_id.end());
+  data.push_back(static_cast<uint8_t>(impi.size()));
+  data.insert(data.end(), impi.begin(), impi.end());
+  absl::StatusOr<ResponseApdu> r = Authenticate(kAuthContextGba, std::move(data));
+  if (!r.ok()) return r.status();
+  const ByteView d = r->data;
+  if (d.empty() || d[0] != kAuthSuccessTag) return Malformed("NAF derivation tag is not DB");
+  size_t pos = 1;
+  absl::StatusOr<ByteView> ks = ReadLv(d, &pos, "Ks_ext_NAF");
+  if (!ks.ok()) return ks.status();
+  if (ks->size() != 32) return Malformed("Ks_ext_NAF is not 32 bytes");
+  return SecretBytes::CopyFrom(*ks);
 }
 
 absl::StatusOr<GbaBootstrapParameters> Usim::ReadGbaBootstrapParameters() {
-  GbaBootstrapParameters params;
+  absl::StatusOr<GbaBootstrapParameters> params;
   absl::Status s = InSession([&]() -> absl::Status {
-    absl::StatusOr<Bytes> raw = ReadTransparent(kFidEfGbabp);
-    if (!raw.ok()) return raw.status();
-    // TS 31.102 §4.2.79: L RAND, L B-TID, L key lifetime.
-    size_t pos = 0;
-    absl::StatusOr<ByteView> rand = ReadLv(*raw, &pos, "EF_GBABP RAND");
-    if (!rand.ok()) return rand.status();
-    absl::StatusOr<ByteView> btid = ReadLv(*raw, &pos, "EF_GBABP B-TID");
-    if (!btid.ok()) return btid.status();
-    absl::StatusOr<ByteView> lifetime = ReadLv(*raw, &pos, "EF_GBABP lifetime");
-    if (!lifetime.ok()) return lifetime.status();
-    params.rand.assign(rand->begin(), rand->end());
-    params.btid.assign(btid->begin(), btid->end());
-    params.key_lifetime.assign(lifetime->begin(), lifetime->end());
-    return absl::OkStatus();
+    params = ReadGbaBootstrapParametersLocked();
+    return params.status();
   });
   if (!s.ok()) return s;
+  return params;
+}
+
+absl::StatusOr<GbaBootstrapParameters> Usim::ReadGbaBootstrapParametersLocked() {
+  absl::StatusOr<Bytes> raw = ReadTransparent(kFidEfGbabp);
+  if (!raw.ok()) return raw.status();
+  // TS 31.102 §4.2.79: L RAND, L B-TID, L key lifetime.
+  size_t pos = 0;
+  absl::StatusOr<ByteView> rand = ReadLv(*raw, &pos, "EF_GBABP RAND");
+  if (!rand.ok()) return rand.status();
+  absl::StatusOr<ByteView> btid = ReadLv(*raw, &pos, "EF_GBABP B-TID");
+  if (!btid.ok()) return btid.status();
+  absl::StatusOr<ByteView> lifetime = ReadLv(*raw, &pos, "EF_GBABP lifetime");
+  if (!lifetime.ok()) return lifetime.status();
+  GbaBootstrapParameters params;
+  params.rand.assign(rand->begin(), rand->end());
+  params.btid.assign(btid->begin(), btid->end());
+  params.key_lifetime.assign(lifetime->begin(), lifetime->end());
   return params;
 }
 

@@ -90,6 +90,14 @@ class Usim {
   absl::StatusOr<GbaBootstrapResult> AuthenticateGbaBootstrap(ByteView rand, ByteView autn);
   // NAF derivation mode: Ks_ext_NAF from the card (TS 31.102 §7.1.2.4, TS 33.220 §5.3.2).
   absl::StatusOr<SecretBytes> DeriveKsExtNaf(ByteView naf_id, std::string_view impi);
+  // The same, bound to one bootstrap: in the same transaction it first checks that EF_GBABP
+  // still holds that bootstrap's RAND and B-TID, i.e. that the Ks on the card is the one the
+  // BSF keeps under `btid` (TS 33.220 §5.3.2, TS 31.102 §4.2.79). Otherwise it fails with
+  // kGbaBootstrapChanged and sends no AUTHENTICATE: another PC/SC client bootstrapped the
+  // card, or a bootstrap was cut short after the card replaced Ks (a new RAND, no B-TID yet),
+  // and a key from that Ks would not be the one the NAF gets for `btid`.
+  absl::StatusOr<SecretBytes> DeriveKsExtNafForBootstrap(ByteView naf_id, std::string_view impi,
+                                                         ByteView rand, std::string_view btid);
 
   absl::StatusOr<GbaBootstrapParameters> ReadGbaBootstrapParameters();
   absl::Status WriteGbaBootstrapParameters(const GbaBootstrapParameters& params);
@@ -107,6 +115,8 @@ class Usim {
   absl::StatusOr<Bytes> ReadTransparent(uint16_t fid);
   absl::StatusOr<std::vector<Bytes>> ReadAllRecords(uint16_t fid);
   absl::StatusOr<ResponseApdu> Authenticate(uint8_t context, Bytes data);
+  absl::StatusOr<SecretBytes> DeriveKsExtNafLocked(ByteView naf_id, std::string_view impi);
+  absl::StatusOr<GbaBootstrapParameters> ReadGbaBootstrapParametersLocked();
   absl::StatusOr<std::optional<std::string>> ReadIsimImpiLocked();
   absl::StatusOr<Imsi> ReadImsiLocked();
 

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bootstrap/daemon/audit_log.h"
+#include "uicc/card_error.h"
 #include "uicc/secure_memory.h"
 
 namespace gbabridge::daemon {
@@ -130,7 +131,15 @@ absl::StatusOr<std::unique_ptr<Gbabridged>> Gbabridged::Create(DaemonConfig conf
   session_options.max_cached_naf_keys = c.max_cached_naf_keys;
   // kBootstrapped, kError (failed bootstraps) and kSessionExpired come from the manager.
   EventBus* events = daemon->events_.get();
-  session_options.on_event = [events](const DaemonEvent& event) { events->Publish(event); };
+  session_options.on_event = [events](const DaemonEvent& event) {
+    if (event.type == DaemonEventType::kError &&
+        GetCardErrorReason(event.error) == CardErrorReason::kGbaBootstrapChanged) {
+      // Someone else bootstrapped the card: another PC/SC client has access to it (threat
+      // model L9). The session is dropped and the next request bootstraps again.
+      spdlog::warn("GBA_U session dropped: {}", std::string(event.error.message()));
+    }
+    events->Publish(event);
+  };
   CardSlot* slot = daemon->slot_.get();
   daemon->sessions_ = std::make_unique<SessionManager>(
       [slot]() -> absl::StatusOr<Usim*> { return slot->Provide(); }, std::move(session_options));

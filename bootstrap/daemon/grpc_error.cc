@@ -94,6 +94,11 @@ ErrorReason FromCard(CardErrorReason reason) {
     case CardErrorReason::kCardReset:
     case CardErrorReason::kTransportFailed:
       return v1::CARD_REMOVED;
+    // The card's GBA_U session was replaced under the daemon (another PC/SC client
+    // bootstrapped it, or a bootstrap was cut short). SessionManager re-bootstraps on its
+    // own; should it still reach a caller, the remedy is a removed card's: retry.
+    case CardErrorReason::kGbaBootstrapChanged:
+      return v1::CARD_REMOVED;
     case CardErrorReason::kPinRequired:
       return v1::PIN_REQUIRED;
     // 63Cx: the configured PIN was refused; the daemon does not retry it.

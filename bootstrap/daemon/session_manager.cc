@@ -91,17 +91,42 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
     if (!HasLiveSessionLocked() || session_->generation != generation) continue;
     if (std::optional<NafKey> hit = cached()) return *std::move(hit);
     NafKey result{SecretBytes(), s.btid, s.expiry, s.mode, s.impi, naf, false};
+    const Bytes rand = s.rand;
     lock.unlock();  // no state lock during card I/O: cache hits stay fast
 
     absl::Status derived = [&]() -> absl::Status {
       absl::StatusOr<Usim*> usim = usim_();
       if (!usim.ok()) return usim.status();
-      absl::StatusOr<SecretBytes> key = (*usim)->DeriveKsExtNaf(encoded, result.impi);
+      // Only from the Ks of this session's bootstrap: the card's EF_GBABP must still name
+      // it (another PC/SC client may have bootstrapped the card since, or cut a bootstrap
+      // short after the card replaced Ks).
+      absl::StatusOr<SecretBytes> key =
+          (*usim)->DeriveKsExtNafForBootstrap(encoded, result.impi, rand, result.btid);
       if (!key.ok()) return key.status();
       result.key = std::move(*key);
       return absl::OkStatus();
     }();
     lock.lock();
+    if (GetCardErrorReason(derived) == CardErrorReason::kGbaBootstrapChanged) {
+      // The card's Ks is no longer this session's: every key derived from the card from now
+      // on would be one the BSF does not hold for this B-TID. Drop the session (keys cached
+      // before were derived from the right Ks, but go with it) and bootstrap again.
+      if (HasLiveSessionLocked() && session_->generation == generation) {
+        ++invalidations_;
+        last_invalidation_ = "the card's GBA bootstrap changed under the daemon (EF_GBABP)";
+        ++bootstrap_changes_;
+        WipeLocked();
+        // Worth telling: another PC/SC client is using the card (threat model L9).
+        QueueEventLocked({.type = DaemonEventType::kError,
+                          .time = clock_.UtcNow(),
+                          .reader = "",
+                          .btid = "",
+                          .expiry = absl::InfinitePast(),
+                          .mode = GbaMode::kGbaU,
+                          .error = derived});
+      }
+      continue;  // no session now (bootstrap), or a newer one already (derive from it)
+    }
     if (!derived.ok()) return derived;
     // InvalidateSession() does not need the card, so it may have run meanwhile (card
     // removed): then the key must not be cached or handed out.
@@ -157,6 +182,7 @@ SessionManagerStatus SessionManager::Status() {
   status.bootstrap_attempts = bootstrap_attempts_;
   status.bootstraps = bootstraps_;
   status.last_invalidation = last_invalidation_;
+  status.card_bootstrap_changes = bootstrap_changes_;
   return status;
 }
 

@@ -26,6 +26,13 @@
 //   kSessionExpired whenever an expired session is wiped (by WipeIfExpired() or by a request
 //   that found it expired). They are delivered outside every lock of the manager, in order.
 //
+// - A GBA_U key is derived only while the card's EF_GBABP still holds the session's RAND and
+//   B-TID, checked in the same card transaction (Usim::DeriveKsExtNafForBootstrap). When it
+//   does not (another PC/SC client bootstrapped the card, or a bootstrap was cut short after
+//   the card replaced Ks), the session is dropped and the request bootstraps again: a key from
+//   the card's new Ks under the old B-TID would never match the NAF's. A kError event with
+//   CardErrorReason::kGbaBootstrapChanged says so.
+//
 // Card change detection is NOT done here: the caller (the daemon's CardWatcher, watching
 // reader state and the ICCID) calls InvalidateSession() on removal, on a different ICCID,
 // on a pcscd restart and on shutdown. A session from one card must never derive keys after
@@ -103,6 +110,9 @@ struct SessionManagerStatus {
   uint64_t bootstrap_attempts = 0;  // bootstraps started since construction
   uint64_t bootstraps = 0;          // bootstraps that produced a session
   std::string last_invalidation;    // reason given to the last InvalidateSession(), or ""
+  // GBA_U sessions dropped because the card's EF_GBABP no longer named them when a key was
+  // to be derived (another PC/SC client bootstrapped the card, or a bootstrap was cut short).
+  uint64_t card_bootstrap_changes = 0;
 };
 
 struct SessionManagerOptions {
@@ -229,6 +239,7 @@ class SessionManager {
   uint64_t next_generation_ = 1;
   // Bumped by InvalidateSession(): a bootstrap that started before is discarded.
   uint64_t invalidations_ = 0;
+  uint64_t bootstrap_changes_ = 0;  // sessions dropped because EF_GBABP moved on
   uint64_t bootstrap_attempts_ = 0;
   uint64_t bootstraps_ = 0;
   std::string last_invalidation_;

@@ -61,6 +61,7 @@ TEST(GrpcErrorTest, CardReasons) {
       {CardErrorReason::kGbaNotSupported,
        {"GBA_U_NOT_SUPPORTED", absl::StatusCode::kFailedPrecondition}},
       {CardErrorReason::kConditionsNotSatisfied, {"INTERNAL_ERROR", absl::StatusCode::kInternal}},
+      {CardErrorReason::kGbaBootstrapChanged, {"CARD_REMOVED", absl::StatusCode::kUnavailable}},
   };
   for (const auto& [reason, expected] : cases) {
     ExpectMapped(CardError(reason, "card says no"), expected);

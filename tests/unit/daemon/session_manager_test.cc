@@ -23,11 +23,13 @@
 #include "../bsf_sim/bsf_sim_test_util.h"
 #include "../soft_usim/soft_usim_test_util.h"
 #include "absl/strings/str_cat.h"
+#include "bootstrap/gba_client.h"
 #include "bootstrap/gba_error.h"
 #include "bootstrap/naf_id.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "bsf_sim/bsf_server.h"
 #include "bsf_sim/subscriber_import.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "uicc/apdu_handler.h"
 #include "uicc/card_error.h"
@@ -333,10 +335,73 @@ TEST_F(SessionManagerTest, OtherNafOnTheSameSessionCostsOnlyTheNafDerivationGbaU
   EXPECT_EQ(digest.btid, tls.btid);
   EXPECT_EQ(digest.key.RevealHex(), ZnKeyHex(digest.btid, DigestNaf()));
 
-  // The same as one NAF derivation on the card, measured directly.
+  // The same as one NAF derivation bound to the session's bootstrap (EF_GBABP checked in the
+  // same transaction), measured directly.
+  absl::StatusOr<GbaBootstrapParameters> on_card = usim_->ReadGbaBootstrapParameters();
+  ASSERT_TRUE(on_card.ok()) << on_card.status();
   const size_t before_direct = channel_->apdu_count();
-  ASSERT_TRUE(usim_->DeriveKsExtNaf(PushNaf().Encode(), tls.impi).ok());
+  ASSERT_TRUE(
+      usim_->DeriveKsExtNafForBootstrap(PushNaf().Encode(), tls.impi, on_card->rand, tls.btid)
+          .ok());
   EXPECT_EQ(manager_cost, channel_->apdu_count() - before_direct);
+}
+
+// Another PC/SC client bootstraps the card behind the daemon's back: the card's Ks is now that
+// bootstrap's. A cached key stays right (the BSF still holds the old B-TID), but a new GBA_U
+// key must not come from the new Ks under the old B-TID: the session is dropped and the
+// request bootstraps again, and its key is the NAF's.
+TEST_F(SessionManagerTest, ACardBootstrappedByAnotherClientIsNotTrustedWithTheOldBtid) {
+  SetUpAll(true);
+  NafKey tls = Get(TlsNaf());
+  GbaClientOptions other_options;
+  other_options.bsf_url = absl::StrCat("http://127.0.0.1:", bsf_->ub_port(), "/");
+  GbaClient other(*usim_, other_options);
+  absl::StatusOr<BootstrapSession> theirs = other.Bootstrap();
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  ASSERT_NE(theirs->btid, tls.btid);
+
+  NafKey cached = Get(TlsNaf());
+  EXPECT_EQ(cached.btid, tls.btid);
+  EXPECT_EQ(cached.key.RevealHex(), ZnKeyHex(tls.btid, TlsNaf()));
+
+  NafKey digest = Get(DigestNaf());
+  EXPECT_NE(digest.btid, tls.btid);
+  EXPECT_NE(digest.btid, theirs->btid);
+  EXPECT_EQ(digest.key.RevealHex(), ZnKeyHex(digest.btid, DigestNaf()));
+  EXPECT_EQ(counting_->bootstrap_auths, 3);
+  const SessionManagerStatus status = manager_->Status();
+  EXPECT_EQ(status.card_bootstrap_changes, 1u);
+  EXPECT_THAT(status.last_invalidation, ::testing::HasSubstr("EF_GBABP"));
+  ASSERT_TRUE(status.session.has_value());
+  EXPECT_EQ(status.session->btid, digest.btid);
+}
+
+// A bootstrap cut short after the card's AUTHENTICATE (the card replaced Ks and RAND; nobody
+// wrote the B-TID) leaves EF_GBABP half written. Shown here with EF_GBABP as such a card
+// leaves it, and once more with a RAND that is not the session's.
+TEST_F(SessionManagerTest, AHalfWrittenEfGbabpIsNotTrusted) {
+  SetUpAll(true);
+  NafKey tls = Get(TlsNaf());
+  absl::StatusOr<GbaBootstrapParameters> on_card = usim_->ReadGbaBootstrapParameters();
+  ASSERT_TRUE(on_card.ok()) << on_card.status();
+  ASSERT_EQ(on_card->btid, tls.btid);
+  ASSERT_TRUE(usim_->WriteGbaBootstrapParameters({on_card->rand, "", ""}).ok());
+  const int derivations = counting_->naf_derivations;
+
+  NafKey digest = Get(DigestNaf());
+  EXPECT_NE(digest.btid, tls.btid);
+  EXPECT_EQ(digest.key.RevealHex(), ZnKeyHex(digest.btid, DigestNaf()));
+  EXPECT_EQ(counting_->bootstrap_auths, 2);
+  EXPECT_EQ(counting_->naf_derivations, derivations + 1) << "no derivation from the stale Ks";
+
+  Bytes other_rand = on_card->rand;
+  other_rand[0] ^= 0xFF;
+  ASSERT_TRUE(
+      usim_->WriteGbaBootstrapParameters({other_rand, digest.btid, on_card->key_lifetime}).ok());
+  NafKey push = Get(PushNaf());
+  EXPECT_NE(push.btid, digest.btid);
+  EXPECT_EQ(push.key.RevealHex(), ZnKeyHex(push.btid, PushNaf()));
+  EXPECT_EQ(manager_->Status().card_bootstrap_changes, 2u);
 }
 
 TEST_F(SessionManagerTest, ConcurrentColdCallsShareOneBootstrap) {

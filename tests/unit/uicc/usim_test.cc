@@ -217,6 +217,47 @@ TEST_F(UsimTest, GbaBootstrapAndNafDerivationMatchTheKdf) {
   EXPECT_EQ((*nl)[0].btid, btid);
 }
 
+// A NAF derivation bound to a bootstrap checks EF_GBABP first, in the same transaction, and
+// sends no AUTHENTICATE when the card holds another bootstrap: a new RAND with no B-TID yet
+// (a bootstrap cut short), or another B-TID.
+TEST_F(UsimTest, BoundNafDerivationRefusesAnotherBootstrap) {
+  MakeCard({.gba_u = true});
+  Vector v = MakeVector(0x40, 3, /*gba_u_mac_star=*/true);
+  ASSERT_TRUE(usim_->AuthenticateGbaBootstrap(v.rand, v.autn).ok());
+  const Bytes rand(v.rand.begin(), v.rand.end());
+  const std::string btid = "AAECAwQFBgcICQoLDA0ODw==@bsf.example.org";
+  Bytes naf_id(AsBytes("mef.example.com").begin(), AsBytes("mef.example.com").end());
+  naf_id.insert(naf_id.end(), {0x01, 0x00, 0x01, 0x00, 0xAE});
+  const std::string impi = *usim_->ResolveImpi();
+
+  // As the card leaves EF_GBABP after AUTHENTICATE: the RAND, no B-TID.
+  absl::StatusOr<SecretBytes> half = usim_->DeriveKsExtNafForBootstrap(naf_id, impi, rand, btid);
+  ASSERT_FALSE(half.ok());
+  EXPECT_EQ(GetCardErrorReason(half.status()), CardErrorReason::kGbaBootstrapChanged);
+  EXPECT_EQ(half.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(half.status().message()), HasSubstr(btid));
+  absl::StatusOr<std::vector<GbaNafEntry>> nl = usim_->ReadGbaNafList();
+  ASSERT_TRUE(nl.ok()) << nl.status();
+  EXPECT_TRUE(nl->empty()) << "no NAF derivation may have run";
+
+  ASSERT_TRUE(usim_->WriteGbaBootstrapParameters({rand, btid, "2026-11-28T18:00:00Z"}).ok());
+  Bytes other_rand = rand;
+  other_rand[3] ^= 0x01;
+  absl::StatusOr<SecretBytes> other =
+      usim_->DeriveKsExtNafForBootstrap(naf_id, impi, other_rand, btid);
+  EXPECT_EQ(GetCardErrorReason(other.status()), CardErrorReason::kGbaBootstrapChanged);
+  absl::StatusOr<SecretBytes> other_btid =
+      usim_->DeriveKsExtNafForBootstrap(naf_id, impi, rand, "BBBB@bsf.example.org");
+  EXPECT_EQ(GetCardErrorReason(other_btid.status()), CardErrorReason::kGbaBootstrapChanged);
+
+  absl::StatusOr<SecretBytes> bound = usim_->DeriveKsExtNafForBootstrap(naf_id, impi, rand, btid);
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  SecretBytes ks(32);
+  std::copy(v.ck.view().begin(), v.ck.view().end(), ks.data());
+  std::copy(v.ik.view().begin(), v.ik.view().end(), ks.data() + 16);
+  EXPECT_EQ(bound->RevealHex(), DeriveKsExtNaf(ks, v.rand, impi, naf_id)->RevealHex());
+}
+
 TEST_F(UsimTest, GbaContextRejectsAPlainAutn) {
   MakeCard({.gba_u = true});
   Vector v = MakeVector(0x40, 3, /*gba_u_mac_star=*/false);
