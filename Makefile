@@ -16,7 +16,7 @@ DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools \
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
   libcurl4-openssl-dev libcpp-httplib-dev libpugixml-dev libsqlite3-dev \
-  libspdlog-dev libbenchmark-dev openssl util-linux \
+  libspdlog-dev libbenchmark-dev openssl util-linux e2fsprogs faketime \
   python3 python3-grpcio python3-protobuf
 
 # What `make fuzz` needs on top: clang and its libFuzzer/sanitizer runtimes.

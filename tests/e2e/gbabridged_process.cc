@@ -32,7 +32,8 @@ absl::StatusOr<std::unique_ptr<GbabridgedProcess>> GbabridgedProcess::Start(
         << "[log]\nlevel = \"" << options.log_level << "\"\n\n"
         << options.clients << "\n";
   }
-  std::vector<std::string> argv = {options.binary, "--config", config.string()};
+  std::vector<std::string> argv = options.launcher;
+  argv.insert(argv.end(), {options.binary, "--config", config.string()});
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   absl::StatusOr<ChildProcess> child = ChildProcess::Start(argv, daemon->log_);
   if (!child.ok()) return child.status();

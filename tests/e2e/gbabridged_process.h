@@ -33,6 +33,9 @@ may_read_impi = true
   std::string socket_mode = "0660";
   int refresh_margin_seconds = 60;
   std::vector<std::string> extra_args = {};
+  // Put before the program on the command line, e.g. {"env", "LD_PRELOAD=..."} to run it
+  // under libfaketime.
+  std::vector<std::string> launcher = {};
 };
 
 class GbabridgedProcess {

@@ -60,12 +60,11 @@ absl::StatusOr<std::unique_ptr<BsfSimProcess>> BsfSimProcess::Start(const fs::pa
 
 absl::Status BsfSimProcess::Serve(const std::string& ub_listen, const std::string& zn_listen) {
   const fs::path log = dir_ / absl::StrCat("bsf-sim-", ++log_generation_, ".log");
-  std::vector<std::string> argv = {options_.binary, "serve",
-                                   "--ub-listen",   ub_listen,
-                                   "--zn-listen",   zn_listen,
-                                   "--db",          (dir_ / "hss.db").string(),
-                                   "--bsf-name",    "bsf.test.example",
-                                   "--lifetime",    std::to_string(options_.lifetime_seconds)};
+  std::vector<std::string> argv = options_.launcher;
+  argv.insert(argv.end(),
+              {options_.binary, "serve", "--ub-listen", ub_listen, "--zn-listen", zn_listen, "--db",
+               (dir_ / "hss.db").string(), "--bsf-name", "bsf.test.example", "--lifetime",
+               std::to_string(options_.lifetime_seconds)});
   if (options_.ub_tls) {
     argv.insert(argv.end(), {"--ub-tls-cert", (dir_ / "ub-cert.pem").string(), "--ub-tls-key",
                              (dir_ / "ub-key.pem").string()});

@@ -22,6 +22,9 @@ struct BsfSimOptions {
   std::string subscribers_json = "";
   // Appended to `bsf-sim serve` (e.g. {"--log-level", "warn"}).
   std::vector<std::string> extra_serve_args = {};
+  // Put before the program on the `serve` command line, e.g. {"env", "LD_PRELOAD=..."} to
+  // run it under libfaketime.
+  std::vector<std::string> launcher = {};
   bool gba_u_subscriber = true;
   int lifetime_seconds = 3600;
   // Serve Ub over HTTPS with a fresh self-signed certificate for 127.0.0.1 (see ca_file()).
