@@ -43,8 +43,9 @@ class BsfSimStorageFaultTest : public ::testing::Test {
   void TearDown() override {
     bsf_.reset();
     if (!immutable_.empty()) SetImmutable(false);
+    // The tmpfs goes with its contents; a plain directory stays with GBABRIDGE_KEEP_TEST_DIRS.
     if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
-    if (!dir_.empty()) fs::remove_all(dir_);
+    if (!dir_.empty() && (mounted_ || !getenv("GBABRIDGE_KEEP_TEST_DIRS"))) fs::remove_all(dir_);
   }
 
   void StartBsf() {

@@ -31,7 +31,7 @@ struct SpoiledCase {
   const char* message;  // part of the output
 };
 
-class CardFaultTest : public ::testing::TestWithParam<SpoiledCase> {
+class SpoiledCardCliTest : public ::testing::TestWithParam<SpoiledCase> {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<testing::PcscSandbox>> sandbox = testing::PcscSandbox::Start();
@@ -61,7 +61,7 @@ class CardFaultTest : public ::testing::TestWithParam<SpoiledCase> {
   std::optional<testing::ChildProcess> card_;
 };
 
-TEST_P(CardFaultTest, IsACleanCardErrorAndTheNextCardWorks) {
+TEST_P(SpoiledCardCliTest, IsACleanCardErrorAndTheNextCardWorks) {
   const SpoiledCase& c = GetParam();
   StartCard({"--fault", c.fault});
   const CommandResult spoiled = Run(c.command, 0x80);
@@ -84,7 +84,7 @@ TEST_P(CardFaultTest, IsACleanCardErrorAndTheNextCardWorks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Faults, CardFaultTest,
+    Faults, SpoiledCardCliTest,
     ::testing::Values(
         SpoiledCase{"TruncatedFcp", "truncate:select", "info", 6, "MALFORMED_RESPONSE", "FCP"},
         SpoiledCase{"GarbageFcp", "garbage:select", "info", 6, "MALFORMED_RESPONSE",
