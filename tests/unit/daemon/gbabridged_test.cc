@@ -6,6 +6,7 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -164,6 +165,50 @@ TEST_F(GbabridgedTest, ServesItsCallersOnTheUnixSocketAndCleansUp) {
   EXPECT_NE(::lstat(path.c_str(), &st), 0) << "the socket file is left behind";
   EXPECT_EQ(daemon->sessions().Status().last_invalidation, "shutdown");
   daemon->Shutdown();  // idempotent
+}
+
+// Hardening (threat model L5): the started daemon is not dumpable, so no core dump and no
+// ptrace by other processes of its user. Run in a child process: it changes the process.
+TEST_F(GbabridgedTest, HardeningMakesTheProcessNonDumpable) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        GbabridgedHooks hooks;
+        hooks.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
+          return std::unique_ptr<CardChannel>(std::make_unique<InProcessChannel>(*card_));
+        };
+        hooks.reader_states = std::make_unique<OneCardReader>();
+        hooks.harden_process = true;
+        absl::StatusOr<std::unique_ptr<Gbabridged>> daemon =
+            Gbabridged::Create(Config(MyPolicy()), std::move(hooks));
+        if (!daemon.ok() || ::prctl(PR_GET_DUMPABLE) != 1) std::_Exit(2);
+        if (!(*daemon)->Start().ok()) std::_Exit(3);
+        std::_Exit(::prctl(PR_GET_DUMPABLE) == 0 ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// Requests are capped at 64 KiB before any of the daemon's code sees them (threat model L7).
+TEST_F(GbabridgedTest, OversizedRequestsAreRefusedByTheTransport) {
+  std::unique_ptr<Gbabridged> daemon = StartDaemon(Config(MyPolicy()));
+  ASSERT_NE(daemon, nullptr);
+  auto stub = gbabridge::v1::GbaBridge::NewStub(grpc::CreateChannel(
+      "unix:" + daemon->unix_socket_path(), grpc::InsecureChannelCredentials()));
+  gbabridge::v1::GetNafKeyRequest request;
+  request.set_naf_fqdn(std::string(70 * 1024, 'a'));
+  request.set_ua_security_protocol_id(std::string("\x01\x00\x01\x00\xAE", 5));
+  gbabridge::v1::GetNafKeyResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  const grpc::Status rpc = stub->GetNafKey(&context, request, &response);
+  EXPECT_EQ(rpc.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << rpc.error_message();
+  EXPECT_TRUE(response.key().empty());
+  // The daemon is unharmed: the next call is answered.
+  gbabridge::v1::GetStatusResponse status;
+  EXPECT_TRUE(GetStatus(grpc::CreateChannel("unix:" + daemon->unix_socket_path(),
+                                            grpc::InsecureChannelCredentials()),
+                        &status)
+                  .ok());
 }
 
 TEST_F(GbabridgedTest, CallersWithoutAPolicyEntryAreRefused) {

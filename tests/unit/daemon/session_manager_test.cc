@@ -198,9 +198,10 @@ class SessionManagerTest : public ::testing::Test {
     MakeManager(absl::StrCat("http://127.0.0.1:", bsf_->ub_port(), "/"));
   }
 
-  void MakeManager(std::string bsf_url) {
+  void MakeManager(std::string bsf_url, size_t max_cached_naf_keys = 1024) {
     SessionManagerOptions options;
     options.client.bsf_url = std::move(bsf_url);
+    options.max_cached_naf_keys = max_cached_naf_keys;
     options.client.connect_timeout = absl::Seconds(2);
     options.client.total_timeout = absl::Seconds(10);
     options.clock = &clock_;
@@ -402,6 +403,24 @@ TEST_F(SessionManagerTest, AHalfWrittenEfGbabpIsNotTrusted) {
   EXPECT_NE(push.btid, digest.btid);
   EXPECT_EQ(push.key.RevealHex(), ZnKeyHex(push.btid, PushNaf()));
   EXPECT_EQ(manager_->Status().card_bootstrap_changes, 2u);
+}
+
+// The cache holds at most max_cached_naf_keys keys (locked memory): a caller cycling through
+// NAF names cannot grow it. Keys past the bound are still served, derived each time.
+TEST_F(SessionManagerTest, TheNafKeyCacheIsBounded) {
+  Provision(false);
+  StartBsf();
+  InsertCard(false);
+  MakeManager(absl::StrCat("http://127.0.0.1:", bsf_->ub_port(), "/"), /*max_cached_naf_keys=*/2);
+  Get(TlsNaf());
+  Get(DigestNaf());
+  NafKey third = Get(PushNaf());
+  EXPECT_EQ(manager_->Status().cached_naf_keys, 2u);
+  NafKey again = Get(PushNaf());
+  EXPECT_FALSE(again.cache_hit) << "past the bound nothing more is cached";
+  EXPECT_EQ(again.key.RevealHex(), third.key.RevealHex());
+  EXPECT_EQ(again.key.RevealHex(), ZnKeyHex(again.btid, PushNaf()));
+  EXPECT_TRUE(Get(TlsNaf()).cache_hit);
 }
 
 TEST_F(SessionManagerTest, ConcurrentColdCallsShareOneBootstrap) {
