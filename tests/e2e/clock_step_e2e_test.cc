@@ -6,7 +6,7 @@
 // expiry both sides report, whatever the wall clock does afterwards.
 #include <chrono>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/daemon_e2e_fixture.h"
+#include "tests/integration/faketime_launcher.h"
 
 namespace gbabridge::testing {
 namespace {
@@ -25,15 +26,6 @@ using namespace std::chrono_literals;
 constexpr int kLifetimeSeconds = 14;
 constexpr int kMarginSeconds = 2;
 
-// libfaketime's multi-threaded build, from Debian's libfaketime (pulled in by `faketime`).
-std::string FindLibFaketime() {
-  for (const char* dir : {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"}) {
-    const fs::path lib = fs::path(dir) / "faketime" / "libfaketimeMT.so.1";
-    if (fs::exists(lib)) return lib.string();
-  }
-  return "";
-}
-
 absl::Time FromProto(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
@@ -43,25 +35,17 @@ class ClockStepE2eTest : public DaemonE2eTest {
   void SetUp() override {
     DaemonE2eTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    const std::string lib = FindLibFaketime();
-    ASSERT_FALSE(lib.empty()) << "libfaketime is missing (Debian package faketime; make deps)";
-    offset_file_ = dir_ / "clock-offset";
-    Step("+0");
-    // The offset file is read again on every clock call, so that a step takes effect at once.
-    launcher_ = {"env", "LD_PRELOAD=" + lib, "FAKETIME_TIMESTAMP_FILE=" + offset_file_.string(),
-                 "FAKETIME_NO_CACHE=1", "DONT_FAKE_MONOTONIC=1"};
+    absl::StatusOr<FaketimeLauncher> clock = FaketimeLauncher::Create(dir_ / "clock-offset");
+    ASSERT_TRUE(clock.ok()) << clock.status();
+    clock_.emplace(*std::move(clock));
   }
 
-  // Moves the wall clock of the processes under libfaketime, relative to the real one.
-  void Step(const std::string& offset) { std::ofstream(offset_file_) << offset << "\n"; }
-
-  fs::path offset_file_;
-  std::vector<std::string> launcher_;
+  std::optional<FaketimeLauncher> clock_;
 };
 
 TEST_F(ClockStepE2eTest, StepsForwardAndBackNeitherEndNorExtendSessions) {
-  StartBsf({.launcher = launcher_, .lifetime_seconds = kLifetimeSeconds});
-  StartDaemon({.refresh_margin_seconds = kMarginSeconds, .launcher = launcher_});
+  StartBsf({.launcher = clock_->launcher(), .lifetime_seconds = kLifetimeSeconds});
+  StartDaemon({.refresh_margin_seconds = kMarginSeconds, .launcher = clock_->launcher()});
   const auto start = std::chrono::steady_clock::now();
   CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);
   ASSERT_TRUE(first.status.ok()) << first.reason << ": " << first.status.error_message();
@@ -72,7 +56,7 @@ TEST_F(ClockStepE2eTest, StepsForwardAndBackNeitherEndNorExtendSessions) {
   // Forward, well past the key lifetime; then back by a day.
   for (const std::string offset : {"+5h", "-1d"}) {
     SCOPED_TRACE(offset);
-    Step(offset);
+    clock_->Step(offset);
     CallResult cached = CallGetNafKey(*stub_, kMef, kTlsUa);
     ASSERT_TRUE(cached.status.ok()) << cached.reason << ": " << cached.status.error_message();
     EXPECT_EQ(cached.response.btid(), first.response.btid());

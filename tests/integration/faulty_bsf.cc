@@ -120,6 +120,26 @@ void RawFaultServer::Serve(int fd) {
         }
         break;
       }
+      case RawFault::kHugeBody:
+        // Past the client's 64 KiB body cap; a client without one would read it all.
+        SendAll(fd, absl::StrCat("HTTP/1.1 401 Unauthorized\r\nContent-Length: ", 100 * 1024,
+                                 "\r\n\r\n", std::string(100 * 1024, 'x')));
+        break;
+      case RawFault::kHugeHeaders: {
+        // Past the client's 32 KiB header cap, in lines of 1000 bytes.
+        std::string head = "HTTP/1.1 401 Unauthorized\r\n";
+        for (int i = 0; i < 40; ++i)
+          absl::StrAppend(&head, "X-Filler-", i, ": ", std::string(980, 'y'), "\r\n");
+        SendAll(fd, head + "Content-Length: 0\r\n\r\n");
+        break;
+      }
+      case RawFault::kRedirect:
+        // To a port nobody listens on: a client that followed it would report the BSF as
+        // unreachable; one that does not follows no redirect at all.
+        SendAll(fd,
+                "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\n"
+                "Content-Length: 0\r\n\r\n");
+        break;
       case RawFault::kReset: {
         SendAll(fd, "HTTP/1.1 401 Unauthorized\r\nContent-Le");
         // SO_LINGER with a zero timeout makes close() send RST instead of FIN.
@@ -140,6 +160,12 @@ void TamperingBsfProxy::SetTamper(std::optional<ReplyTamper> tamper) {
 std::optional<ReplyTamper> TamperingBsfProxy::Tamper() {
   std::lock_guard<std::mutex> lock(mu_);
   return tamper_;
+}
+
+std::string TamperingBsfProxy::ReplayedChallenge(const std::string& challenge) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (first_challenge_.empty()) first_challenge_ = challenge;
+  return first_challenge_;
 }
 
 absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> TamperingBsfProxy::Start(
@@ -171,7 +197,11 @@ absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> TamperingBsfProxy::Start(
     std::string body = reply->body;
     std::string authentication_info = reply->get_header_value("Authentication-Info");
     if (reply->has_header("WWW-Authenticate")) {
-      res.set_header("WWW-Authenticate", reply->get_header_value("WWW-Authenticate"));
+      std::string challenge = reply->get_header_value("WWW-Authenticate");
+      if (reply->status == 401 && tamper == ReplyTamper::kReplayFirstChallenge) {
+        challenge = self->ReplayedChallenge(challenge);
+      }
+      res.set_header("WWW-Authenticate", challenge);
     }
     if (reply->status == 200 && tamper.has_value()) {
       switch (*tamper) {
@@ -197,6 +227,8 @@ absl::StatusOr<std::unique_ptr<TamperingBsfProxy>> TamperingBsfProxy::Start(
           res.status = 500;
           body.clear();
           break;
+        case ReplyTamper::kReplayFirstChallenge:
+          break;  // only challenges are touched
       }
     }
     if (!authentication_info.empty()) res.set_header("Authentication-Info", authentication_info);

@@ -6,8 +6,10 @@
 //   the middle of the reply.
 // - TamperingBsfProxy forwards to a real bsf-sim (so the challenge is one the card
 //   accepts) and spoils its 200: a wrong or missing rspauth, a garbage or truncated body, or a 500;
-//   or answers 500 to every request (no challenge at all). The tamper can be switched
-//   while it runs (none: a faithful proxy), so a daemon can bootstrap, then meet faults.
+//   or answers 500 to every request (no challenge at all); or replays the first challenge it
+//   saw in place of every later one (a replayed vector: the card reports a synchronisation
+//   failure, again after the resynchronisation). The tamper can be switched while it runs
+//   (none: a faithful proxy), so a daemon can bootstrap, then meet faults.
 #ifndef GBABRIDGE_TESTS_INTEGRATION_FAULTY_BSF_H_
 #define GBABRIDGE_TESTS_INTEGRATION_FAULTY_BSF_H_
 
@@ -27,7 +29,17 @@ class Server;
 
 namespace gbabridge::testing {
 
-enum class RawFault { kStatus500, kGarbage, kTruncated, kStall, kSlowloris, kReset };
+enum class RawFault {
+  kStatus500,
+  kGarbage,
+  kTruncated,
+  kStall,
+  kSlowloris,
+  kReset,
+  kHugeBody,     // a 401 with a 100 KiB body
+  kHugeHeaders,  // a 401 with 40 KiB of headers
+  kRedirect,     // a 302 to another server
+};
 
 class RawFaultServer {
  public:
@@ -55,7 +67,8 @@ enum class ReplyTamper {
   kGarbageBody,
   kTruncatedBody,
   kStatus500,
-  kEvery500
+  kEvery500,
+  kReplayFirstChallenge,
 };
 
 class TamperingBsfProxy {
@@ -70,9 +83,12 @@ class TamperingBsfProxy {
  private:
   TamperingBsfProxy() = default;
   std::optional<ReplyTamper> Tamper();
+  // kReplayFirstChallenge: keeps the first challenge, returns it for every later one.
+  std::string ReplayedChallenge(const std::string& challenge);
 
   std::mutex mu_;
   std::optional<ReplyTamper> tamper_;
+  std::string first_challenge_;  // kReplayFirstChallenge: the first WWW-Authenticate seen
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/bsf_sim_process.h"
+#include "tests/integration/faketime_launcher.h"
 #include "tests/integration/faulty_bsf.h"
 #include "tests/integration/pcsc_sandbox.h"
 #include "uicc/in_process_channel.h"
@@ -94,18 +95,27 @@ TEST_P(UbRawFaultTest, FailsWithTheRightReasonWithinTheTimeout) {
 
 INSTANTIATE_TEST_SUITE_P(
     Faults, UbRawFaultTest,
-    ::testing::Values(RawCase{"Status500", testing::RawFault::kStatus500,
-                              GbaErrorReason::kBsfMalformedReply, "unexpected reply"},
-                      RawCase{"Garbage", testing::RawFault::kGarbage,
-                              GbaErrorReason::kBsfMalformedReply, "broke off its reply"},
-                      RawCase{"Truncated", testing::RawFault::kTruncated,
-                              GbaErrorReason::kBsfMalformedReply, "broke off its reply"},
-                      RawCase{"Stall", testing::RawFault::kStall, GbaErrorReason::kBsfUnreachable,
-                              "timed out"},
-                      RawCase{"Slowloris", testing::RawFault::kSlowloris,
-                              GbaErrorReason::kBsfUnreachable, "timed out"},
-                      RawCase{"ResetMidReply", testing::RawFault::kReset,
-                              GbaErrorReason::kBsfMalformedReply, "broke off its reply"}),
+    ::testing::Values(
+        RawCase{"Status500", testing::RawFault::kStatus500, GbaErrorReason::kBsfMalformedReply,
+                "unexpected reply"},
+        RawCase{"Garbage", testing::RawFault::kGarbage, GbaErrorReason::kBsfMalformedReply,
+                "broke off its reply"},
+        RawCase{"Truncated", testing::RawFault::kTruncated, GbaErrorReason::kBsfMalformedReply,
+                "broke off its reply"},
+        RawCase{"Stall", testing::RawFault::kStall, GbaErrorReason::kBsfUnreachable, "timed out"},
+        RawCase{"Slowloris", testing::RawFault::kSlowloris, GbaErrorReason::kBsfUnreachable,
+                "timed out"},
+        RawCase{"ResetMidReply", testing::RawFault::kReset, GbaErrorReason::kBsfMalformedReply,
+                "broke off its reply"},
+        // The client caps a reply at 64 KiB of body and 32 KiB of headers.
+        RawCase{"HugeBody", testing::RawFault::kHugeBody, GbaErrorReason::kBsfMalformedReply,
+                "oversized reply"},
+        RawCase{"HugeHeaders", testing::RawFault::kHugeHeaders, GbaErrorReason::kBsfMalformedReply,
+                "oversized reply"},
+        // A redirect is not followed (following it would end at an unreachable
+        // port: BSF_UNREACHABLE).
+        RawCase{"Redirect", testing::RawFault::kRedirect, GbaErrorReason::kBsfMalformedReply,
+                "HTTP 302 where a 401 challenge was expected"}),
     [](const ::testing::TestParamInfo<RawCase>& info) { return std::string(info.param.name); });
 
 struct TamperCase {
@@ -154,6 +164,51 @@ INSTANTIATE_TEST_SUITE_P(
                       TamperCase{"Status500", testing::ReplyTamper::kStatus500,
                                  GbaErrorReason::kBsfMalformedReply, "HTTP 500"}),
     [](const ::testing::TestParamInfo<TamperCase>& info) { return std::string(info.param.name); });
+
+// A replayed challenge (TS 33.102 §6.3.5): the card reports a synchronisation failure, the
+// client sends AUTS once, and when the next challenge is stale again it stops with
+// SYNC_FAILED rather than loop. The card and the BSF are fine afterwards.
+TEST_F(UbFaultTest, ASecondSynchronisationFailureIsSyncFailed) {
+  absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
+      testing::BsfSimProcess::Start(dir_, {.gba_u_subscriber = false});
+  ASSERT_TRUE(bsf.ok()) << bsf.status();
+  std::string upstream = (*bsf)->ub_url();
+  upstream = upstream.substr(7, upstream.size() - 8);
+  absl::StatusOr<std::unique_ptr<testing::TamperingBsfProxy>> proxy =
+      testing::TamperingBsfProxy::Start(upstream, testing::ReplyTamper::kReplayFirstChallenge);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+
+  const auto [first, unused_first] = BootstrapAt((*proxy)->url());
+  ASSERT_TRUE(first.ok()) << first << " (the first challenge is a fresh one)";
+  const auto [replayed, took] = BootstrapAt((*proxy)->url());
+  ASSERT_FALSE(replayed.ok());
+  EXPECT_EQ(GetGbaErrorReason(replayed), GbaErrorReason::kSyncFailed) << replayed;
+  EXPECT_THAT(std::string(replayed.message()), HasSubstr("after one resynchronisation"));
+
+  const auto [after, unused_after] = BootstrapAt((*bsf)->ub_url());
+  EXPECT_TRUE(after.ok()) << after;
+}
+
+// A BSF whose clock is two hours behind grants a lifetime that is already over by the
+// device's clock: the client refuses the session rather than hand out keys the BSF will not
+// honour (bsf-sim under libfaketime).
+TEST_F(UbFaultTest, ALifetimeAlreadyOverIsRefused) {
+  absl::StatusOr<testing::FaketimeLauncher> clock =
+      testing::FaketimeLauncher::Create(dir_ / "bsf-clock");
+  ASSERT_TRUE(clock.ok()) << clock.status();
+  clock->Step("-2h");
+  absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf = testing::BsfSimProcess::Start(
+      dir_, {.launcher = clock->launcher(), .gba_u_subscriber = false});
+  ASSERT_TRUE(bsf.ok()) << bsf.status();
+  const auto [status, took] = BootstrapAt((*bsf)->ub_url());
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(GetGbaErrorReason(status), GbaErrorReason::kBsfMalformedReply) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("the key lifetime is already over"));
+
+  clock->Step("+0");
+  const auto [after, unused] = BootstrapAt((*bsf)->ub_url());
+  EXPECT_TRUE(after.ok()) << after;
+}
 
 }  // namespace
 }  // namespace gbabridge

@@ -1,0 +1,45 @@
+#include "tests/integration/faketime_launcher.h"
+
+#include <fstream>
+
+#include "absl/status/status.h"
+
+namespace gbabridge::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// libfaketime's multi-threaded build (the daemons are multi-threaded).
+std::string FindLibFaketime() {
+  for (const char* dir : {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"}) {
+    const fs::path lib = fs::path(dir) / "faketime" / "libfaketimeMT.so.1";
+    if (fs::exists(lib)) return lib.string();
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<FaketimeLauncher> FaketimeLauncher::Create(const fs::path& offset_file) {
+  const std::string lib = FindLibFaketime();
+  if (lib.empty()) {
+    return absl::FailedPreconditionError(
+        "libfaketime is missing: install the Debian package faketime (make deps does)");
+  }
+  FaketimeLauncher launcher;
+  launcher.offset_file_ = offset_file;
+  launcher.Step("+0");
+  // FAKETIME_NO_CACHE: the offset file is read again on every clock call, so a step takes
+  // effect at once.
+  launcher.launcher_ = {"env", "LD_PRELOAD=" + lib,
+                        "FAKETIME_TIMESTAMP_FILE=" + offset_file.string(), "FAKETIME_NO_CACHE=1",
+                        "DONT_FAKE_MONOTONIC=1"};
+  return launcher;
+}
+
+void FaketimeLauncher::Step(const std::string& offset) const {
+  std::ofstream(offset_file_) << offset << "\n";
+}
+
+}  // namespace gbabridge::testing
