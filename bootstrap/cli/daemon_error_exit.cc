@@ -27,7 +27,8 @@ const char kDaemonExitCodesHelp[] =
     "  8  BSF rejected us or is not authentic: BSF_REJECTED, BSF_NOT_AUTHENTIC\n"
     "  9  BSF reply malformed: BSF_MALFORMED_REPLY\n"
     " 10  daemon unreachable: no connection to gbabridged, or no answer within --timeout\n"
-    " 11  not allowed: CALLER_NOT_ALLOWED, NAF_NOT_ALLOWED, UA_NOT_ALLOWED\n"
+    " 11  not allowed: CALLER_NOT_ALLOWED, NAF_NOT_ALLOWED, UA_NOT_ALLOWED,\n"
+    "     OPERATION_NOT_ALLOWED\n"
     " 12  rate limited: RATE_LIMITED (retry after the policy's window)\n"
     " 13  GBA not supported: GBA_NOT_SUPPORTED, GBA_U_NOT_SUPPORTED\n"
     "Errors print \"error: <message> [<REASON>]\" on stderr; with --json also\n"
@@ -68,6 +69,7 @@ std::optional<int> ExitCodeForReason(ErrorReason reason) {
     case gbabridge::v1::CALLER_NOT_ALLOWED:
     case gbabridge::v1::NAF_NOT_ALLOWED:
     case gbabridge::v1::UA_NOT_ALLOWED:
+    case gbabridge::v1::OPERATION_NOT_ALLOWED:
       return kExitNotAllowed;
     case gbabridge::v1::INCORRECT_NAF_ID:
     case gbabridge::v1::SECURITY_PROTOCOL_NOT_SUPPORTED:

@@ -10,6 +10,8 @@ constexpr StatusReasonInfo<DaemonErrorReason> kReasons[] = {
      absl::StatusCode::kPermissionDenied},
     {DaemonErrorReason::kNafNotAllowed, "NAF_NOT_ALLOWED", absl::StatusCode::kPermissionDenied},
     {DaemonErrorReason::kUaNotAllowed, "UA_NOT_ALLOWED", absl::StatusCode::kPermissionDenied},
+    {DaemonErrorReason::kOperationNotAllowed, "OPERATION_NOT_ALLOWED",
+     absl::StatusCode::kPermissionDenied},
     {DaemonErrorReason::kRateLimited, "RATE_LIMITED", absl::StatusCode::kResourceExhausted},
 };
 

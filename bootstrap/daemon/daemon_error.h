@@ -13,13 +13,15 @@
 namespace gbabridge::daemon {
 
 enum class DaemonErrorReason {
-  kCallerNotAllowed,  // PERMISSION_DENIED: no client policy entry matches the caller
-  kNafNotAllowed,     // PERMISSION_DENIED: the caller's entry does not allow this NAF FQDN
-  kUaNotAllowed,      // PERMISSION_DENIED: the caller's entry does not allow this Ua id
-  kRateLimited,       // RESOURCE_EXHAUSTED: the caller's token bucket is empty
+  kCallerNotAllowed,     // PERMISSION_DENIED: no client policy entry matches the caller
+  kNafNotAllowed,        // PERMISSION_DENIED: the caller's entry does not allow this NAF FQDN
+  kUaNotAllowed,         // PERMISSION_DENIED: the caller's entry does not allow this Ua id
+  kOperationNotAllowed,  // PERMISSION_DENIED: force_bootstrap or GBA_ME, not allowed to it
+  kRateLimited,          // RESOURCE_EXHAUSTED: the caller's token bucket is empty
 };
 
-// "CALLER_NOT_ALLOWED", "NAF_NOT_ALLOWED", "UA_NOT_ALLOWED", "RATE_LIMITED".
+// "CALLER_NOT_ALLOWED", "NAF_NOT_ALLOWED", "UA_NOT_ALLOWED", "OPERATION_NOT_ALLOWED",
+// "RATE_LIMITED".
 absl::string_view DaemonErrorReasonName(DaemonErrorReason reason);
 // A status whose code is chosen from the reason, with the reason attached.
 absl::Status DaemonError(DaemonErrorReason reason, absl::string_view message);

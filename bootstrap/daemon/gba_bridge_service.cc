@@ -165,6 +165,25 @@ GbaBridgeService::GbaBridgeService(SessionManager& sessions, const Policy& polic
       options_(std::move(options)),
       audit_(AuditLogger()) {}
 
+absl::Status GbaBridgeService::CheckSessionRequest(const ClientPolicy& client, bool force,
+                                                   std::optional<GbaMode> mode) {
+  if (force && !client.may_force_bootstrap) {
+    return DaemonError(
+        DaemonErrorReason::kOperationNotAllowed,
+        absl::StrCat("client entry '", client.name,
+                     "' may not force a bootstrap (may_force_bootstrap = false): it would "
+                     "replace the session of every client"));
+  }
+  if (mode == GbaMode::kGbaMe && !client.may_request_gba_me) {
+    return DaemonError(
+        DaemonErrorReason::kOperationNotAllowed,
+        absl::StrCat("client entry '", client.name,
+                     "' may not ask for GBA_ME (may_request_gba_me = false): on a GBA_U card it "
+                     "would move Ks out of the UICC; leave gba_mode_preference unset"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<const ClientPolicy*> GbaBridgeService::FindCaller(
     const absl::StatusOr<PeerIdentity>& peer) const {
   if (!peer.ok()) {
@@ -208,6 +227,10 @@ grpc::Status GbaBridgeService::GetNafKey(grpc::ServerContext* context,
   client_name = (*entry)->name;  // so that a NAF or Ua refusal is audited with its entry
   absl::StatusOr<const ClientPolicy*> client = policy_.Authorize(*peer, *naf);
   if (!client.ok()) return fail(client.status());
+  if (absl::Status allowed = CheckSessionRequest(**client, request->force_bootstrap(), *mode);
+      !allowed.ok()) {
+    return fail(allowed);
+  }
 
   // 3. Its rate limit (RESOURCE_EXHAUSTED), before any card access (oneM2M SER-001).
   if ((*client)->rate_limit.has_value()) {
@@ -253,6 +276,10 @@ grpc::Status GbaBridgeService::Bootstrap(grpc::ServerContext* context,
   absl::StatusOr<const ClientPolicy*> client = FindCaller(peer);
   if (!client.ok()) return fail(client.status());
   client_name = (*client)->name;
+  if (absl::Status allowed = CheckSessionRequest(**client, request->force(), *mode);
+      !allowed.ok()) {
+    return fail(allowed);
+  }
   // A bootstrap costs an AUTHENTICATE and an SQN: the same bucket as GetNafKey.
   if ((*client)->rate_limit.has_value()) {
     absl::Status allowed = rate_limiter_.Acquire(client_name, *(*client)->rate_limit);

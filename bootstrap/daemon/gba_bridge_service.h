@@ -87,6 +87,10 @@ class GbaBridgeService final : public gbabridge::v1::GbaBridge::Service {
   // The caller's identity from its transport; an error when there is no resolver.
   absl::StatusOr<PeerIdentity> ResolvePeer(const grpc::ServerContext& context) const;
   absl::StatusOr<const ClientPolicy*> FindCaller(const absl::StatusOr<PeerIdentity>& peer) const;
+  // What a request asks of the session every client shares: force_bootstrap needs
+  // may_force_bootstrap, GBA_MODE_ME needs may_request_gba_me (OPERATION_NOT_ALLOWED).
+  static absl::Status CheckSessionRequest(const ClientPolicy& client, bool force,
+                                          std::optional<GbaMode> mode);
   void FillStatus(gbabridge::v1::GetStatusResponse* status);
 
   SessionManager& sessions_;

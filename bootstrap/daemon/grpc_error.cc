@@ -41,6 +41,7 @@ constexpr ReasonRow kReasonTable[] = {
     {v1::CALLER_NOT_ALLOWED, "CALLER_NOT_ALLOWED", absl::StatusCode::kPermissionDenied},
     {v1::NAF_NOT_ALLOWED, "NAF_NOT_ALLOWED", absl::StatusCode::kPermissionDenied},
     {v1::UA_NOT_ALLOWED, "UA_NOT_ALLOWED", absl::StatusCode::kPermissionDenied},
+    {v1::OPERATION_NOT_ALLOWED, "OPERATION_NOT_ALLOWED", absl::StatusCode::kPermissionDenied},
     {v1::INCORRECT_NAF_ID, "INCORRECT_NAF_ID", absl::StatusCode::kInvalidArgument},
     {v1::SECURITY_PROTOCOL_NOT_SUPPORTED, "SECURITY_PROTOCOL_NOT_SUPPORTED",
      absl::StatusCode::kInvalidArgument},
@@ -157,6 +158,8 @@ ErrorReason FromDaemon(DaemonErrorReason reason) {
       return v1::NAF_NOT_ALLOWED;
     case DaemonErrorReason::kUaNotAllowed:
       return v1::UA_NOT_ALLOWED;
+    case DaemonErrorReason::kOperationNotAllowed:
+      return v1::OPERATION_NOT_ALLOWED;
     case DaemonErrorReason::kRateLimited:
       return v1::RATE_LIMITED;
   }

@@ -36,15 +36,22 @@ class EntryReader {
   }
 
   absl::Status CheckKnownKeys() const {
-    static const std::set<std::string, std::less<>> kKnown = {
-        "name",         "uids",   "gids",          "cert_subjects",
-        "naf_patterns", "ua_ids", "may_read_impi", "rate_limit"};
+    static const std::set<std::string, std::less<>> kKnown = {"name",
+                                                              "uids",
+                                                              "gids",
+                                                              "cert_subjects",
+                                                              "naf_patterns",
+                                                              "ua_ids",
+                                                              "may_read_impi",
+                                                              "may_force_bootstrap",
+                                                              "may_request_gba_me",
+                                                              "rate_limit"};
     for (auto&& [key, value] : table_) {
       if (!kKnown.contains(key.str())) {
         return EntryError(absl::StrCat(
             "unknown field '", Sv(key.str()),
             "' (known: name, uids, gids, cert_subjects, naf_patterns, ua_ids, may_read_impi, "
-            "rate_limit)"));
+            "may_force_bootstrap, may_request_gba_me, rate_limit)"));
       }
     }
     return absl::OkStatus();
@@ -90,9 +97,9 @@ class EntryReader {
     return out;
   }
 
-  absl::StatusOr<bool> Bool(std::string_view field) const {
+  absl::StatusOr<bool> Bool(std::string_view field, bool absent = false) const {
     const toml::node* node = table_.get(field);
-    if (node == nullptr) return false;
+    if (node == nullptr) return absent;
     if (!node->is_boolean()) return Error(field, "must be true or false");
     return node->as_boolean()->get();
   }
@@ -199,6 +206,12 @@ absl::StatusOr<ClientPolicy> ReadEntry(const toml::table& table, std::string_vie
   absl::StatusOr<bool> impi = reader.Bool("may_read_impi");
   if (!impi.ok()) return impi.status();
   client.may_read_impi = *impi;
+  absl::StatusOr<bool> force = reader.Bool("may_force_bootstrap", /*absent=*/true);
+  if (!force.ok()) return force.status();
+  client.may_force_bootstrap = *force;
+  absl::StatusOr<bool> gba_me = reader.Bool("may_request_gba_me");
+  if (!gba_me.ok()) return gba_me.status();
+  client.may_request_gba_me = *gba_me;
   absl::StatusOr<std::optional<RateLimit>> limit = reader.Limit();
   if (!limit.ok()) return limit.status();
   client.rate_limit = *limit;

@@ -62,7 +62,14 @@ struct ClientPolicy {
   std::vector<NafPattern> naf_patterns;
   bool any_ua = false;  // ua_ids = ["*"]
   std::vector<UaSecurityProtocolId> ua_ids;
-  bool may_read_impi = false;           // oneM2M SER-011/015: off unless stated
+  bool may_read_impi = false;  // oneM2M SER-011/015: off unless stated
+  // force_bootstrap replaces the session every client shares (an AUTHENTICATE and an SQN
+  // each, and the cached keys go). On by default: TS 33.220 §4.5.3 lets a NAF ask the UE to
+  // bootstrap again, and the application is the one that hears it.
+  bool may_force_bootstrap = true;
+  // gba_mode_preference = GBA_MODE_ME on a GBA_U card moves Ks out of the UICC into host
+  // memory for every client (TS 33.220 §5.3 vs §4.5.2; oneM2M SER-023). Off unless stated.
+  bool may_request_gba_me = false;
   std::optional<RateLimit> rate_limit;  // absent: not limited
 
   bool MatchesPeer(const PeerIdentity& peer) const;

@@ -60,6 +60,7 @@ name = "meter"
 uids = [1001]
 naf_patterns = ["naf.example.org", "*.m2m.example.org"]
 ua_ids = ["01000100ae", "0100000002"]
+may_request_gba_me = true
 
 [[client]]
 name = "admin"
@@ -74,11 +75,19 @@ uids = [2002]
 naf_patterns = ["naf.example.org"]
 ua_ids = ["*"]
 rate_limit = { requests = 2, per_seconds = 3600 }
+
+[[client]]
+name = "pinned"
+uids = [3003]
+naf_patterns = ["naf.example.org"]
+ua_ids = ["*"]
+may_force_bootstrap = false
 )";
 
 constexpr uint32_t kMeter = 1001;
 constexpr uint32_t kAdmin = 0;
 constexpr uint32_t kLimited = 2002;
+constexpr uint32_t kPinned = 3003;
 constexpr uint32_t kStranger = 4242;
 
 std::string UaBytes(const UaSecurityProtocolId& ua) {
@@ -416,6 +425,51 @@ TEST_F(GbaBridgeServiceTest, ForceBootstrapGivesANewBtid) {
   v1::GetNafKeyResponse forced = GetNafKeyOk(request);
   EXPECT_NE(forced.btid(), first.btid());
   EXPECT_EQ(HexEncode(AsBytes(forced.key())), ZnKeyHex(forced.btid(), kNaf, kTlsUa));
+}
+
+// What a request asks of the session every client shares is policy too (threat model L10):
+// force_bootstrap needs may_force_bootstrap (on unless an entry says false), GBA_MODE_ME needs
+// may_request_gba_me (off unless stated). Refused before any card access, and audited.
+TEST_F(GbaBridgeServiceTest, ForcingABootstrapOrAskingForGbaMeIsPolicy) {
+  Start(With([](World& s) { s.hss_gba_u = s.card_gba_u = true; }));
+  CallAs(kPinned);
+  v1::GetNafKeyResponse first = GetNafKeyOk(KeyRequest());
+  EXPECT_EQ(first.gba_mode(), v1::GBA_MODE_U);
+  const size_t apdus = channel_->apdu_count();
+  v1::GetNafKeyRequest forced = KeyRequest();
+  forced.set_force_bootstrap(true);
+  EXPECT_FAILURE(GetNafKeyFailure(forced), kPermissionDenied, "OPERATION_NOT_ALLOWED");
+  {
+    grpc::ClientContext context;
+    v1::BootstrapRequest request;
+    request.set_force(true);
+    v1::BootstrapResponse response;
+    const grpc::Status status = stub_->Bootstrap(&context, request, &response);
+    EXPECT_FAILURE(Observe(status, context), kPermissionDenied, "OPERATION_NOT_ALLOWED");
+  }
+
+  CallAs(kAdmin);  // may force, may not ask for GBA_ME
+  v1::GetNafKeyRequest me = KeyRequest();
+  me.set_gba_mode_preference(v1::GBA_MODE_ME);
+  EXPECT_FAILURE(GetNafKeyFailure(me), kPermissionDenied, "OPERATION_NOT_ALLOWED");
+  {
+    grpc::ClientContext context;
+    v1::BootstrapRequest request;
+    request.set_gba_mode_preference(v1::GBA_MODE_ME);
+    v1::BootstrapResponse response;
+    const grpc::Status status = stub_->Bootstrap(&context, request, &response);
+    EXPECT_FAILURE(Observe(status, context), kPermissionDenied, "OPERATION_NOT_ALLOWED");
+  }
+  EXPECT_EQ(channel_->apdu_count(), apdus) << "refused before any card access";
+  EXPECT_NE(AuditText().find("OPERATION_NOT_ALLOWED"), std::string::npos) << AuditText();
+
+  // Asking for GBA_U (the card's own mode) needs nothing; the session is the first one.
+  v1::GetNafKeyRequest u = KeyRequest();
+  u.set_gba_mode_preference(v1::GBA_MODE_U);
+  EXPECT_EQ(GetNafKeyOk(u).btid(), first.btid());
+  v1::GetNafKeyRequest admin_forced = KeyRequest();
+  admin_forced.set_force_bootstrap(true);
+  EXPECT_NE(GetNafKeyOk(admin_forced).btid(), first.btid());
 }
 
 // --- GetNafKey: every error a caller can meet -----------------------------------------------

@@ -92,6 +92,8 @@ TEST(GrpcErrorTest, DaemonAndRequestReasons) {
                {"NAF_NOT_ALLOWED", absl::StatusCode::kPermissionDenied});
   ExpectMapped(DaemonError(DaemonErrorReason::kUaNotAllowed, "x"),
                {"UA_NOT_ALLOWED", absl::StatusCode::kPermissionDenied});
+  ExpectMapped(DaemonError(DaemonErrorReason::kOperationNotAllowed, "x"),
+               {"OPERATION_NOT_ALLOWED", absl::StatusCode::kPermissionDenied});
   ExpectMapped(DaemonError(DaemonErrorReason::kRateLimited, "x"),
                {"RATE_LIMITED", absl::StatusCode::kResourceExhausted});
   ExpectMapped(IncorrectNafId("bad fqdn"),

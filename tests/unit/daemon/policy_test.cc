@@ -76,6 +76,23 @@ TEST(PolicyTest, AllowedCallerGetsItsEntry) {
       policy.Authorize(PeerIdentity::Unix(1001, 5), Naf("a.m2m.example.com", "0100000002")).ok());
 }
 
+// What an entry may ask of the shared session (threat model L10): forcing a bootstrap is
+// allowed unless the entry says otherwise; asking for GBA_ME is not unless it says so.
+TEST(PolicyTest, SessionPermissionsDefaultsAndOverrides) {
+  const Policy defaults = MustParse(
+      "[[client]]\nname = \"a\"\nuids = [1]\nnaf_patterns = [\"x.example\"]\nua_ids = [\"*\"]\n");
+  EXPECT_TRUE(defaults.clients()[0].may_force_bootstrap);
+  EXPECT_FALSE(defaults.clients()[0].may_request_gba_me);
+  const Policy set = MustParse(
+      "[[client]]\nname = \"a\"\nuids = [1]\nnaf_patterns = [\"x.example\"]\nua_ids = [\"*\"]\n"
+      "may_force_bootstrap = false\nmay_request_gba_me = true\n");
+  EXPECT_FALSE(set.clients()[0].may_force_bootstrap);
+  EXPECT_TRUE(set.clients()[0].may_request_gba_me);
+  EXPECT_THAT(ParseError("[[client]]\nname = \"a\"\nuids = [1]\nnaf_patterns = [\"x.example\"]\n"
+                         "ua_ids = [\"*\"]\nmay_force_bootstrap = \"no\"\n"),
+              HasSubstr("field 'may_force_bootstrap' must be true or false"));
+}
+
 TEST(PolicyTest, DeniedNafPattern) {
   const Policy policy = MustParse(kPolicy);
   absl::StatusOr<const ClientPolicy*> result =
