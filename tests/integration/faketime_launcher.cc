@@ -1,5 +1,6 @@
 #include "tests/integration/faketime_launcher.h"
 
+#include <cstdlib>
 #include <fstream>
 
 #include "absl/status/status.h"
@@ -31,10 +32,17 @@ absl::StatusOr<FaketimeLauncher> FaketimeLauncher::Create(const fs::path& offset
   launcher.offset_file_ = offset_file;
   launcher.Step("+0");
   // FAKETIME_NO_CACHE: the offset file is read again on every clock call, so a step takes
-  // effect at once.
-  launcher.launcher_ = {"env", "LD_PRELOAD=" + lib,
-                        "FAKETIME_TIMESTAMP_FILE=" + offset_file.string(), "FAKETIME_NO_CACHE=1",
-                        "DONT_FAKE_MONOTONIC=1"};
+  // effect at once. In a sanitizer build the preloaded library comes before libasan, which
+  // ASan refuses unless told that the order is intended.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  std::string asan_options = asan != nullptr && *asan != '\0' ? std::string(asan) + ":" : "";
+  asan_options += "verify_asan_link_order=0";
+  launcher.launcher_ = {"env",
+                        "LD_PRELOAD=" + lib,
+                        "FAKETIME_TIMESTAMP_FILE=" + offset_file.string(),
+                        "FAKETIME_NO_CACHE=1",
+                        "DONT_FAKE_MONOTONIC=1",
+                        "ASAN_OPTIONS=" + asan_options};
   return launcher;
 }
 
