@@ -239,7 +239,8 @@ grpc::Status GbaBridgeService::GetNafKey(grpc::ServerContext* context,
   }
 
   // 4. The key: from the cache, or derived, bootstrapping first if needed.
-  absl::StatusOr<NafKey> key = sessions_.GetNafKey(*naf, request->force_bootstrap(), *mode);
+  absl::StatusOr<NafKey> key =
+      sessions_.GetNafKey(*naf, request->force_bootstrap(), *mode, (*client)->may_force_bootstrap);
   if (!key.ok()) return fail(key.status());
 
   response->set_btid(key->btid);
@@ -286,7 +287,8 @@ grpc::Status GbaBridgeService::Bootstrap(grpc::ServerContext* context,
     if (!allowed.ok()) return fail(allowed);
   }
 
-  absl::StatusOr<SessionSummary> session = sessions_.Bootstrap(request->force(), *mode);
+  absl::StatusOr<SessionSummary> session =
+      sessions_.Bootstrap(request->force(), *mode, (*client)->may_force_bootstrap);
   if (!session.ok()) return fail(session.status());
   response->set_btid(session->btid);
   SetTimestamp(session->expiry, response->mutable_expiry());

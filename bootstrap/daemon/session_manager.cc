@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "bootstrap/daemon/daemon_error.h"
 #include "bootstrap/gba_keys.h"
 #include "uicc/card_error.h"
 
@@ -45,7 +46,8 @@ SessionManager::~SessionManager() {
 }
 
 absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bootstrap,
-                                                 std::optional<GbaMode> mode) {
+                                                 std::optional<GbaMode> mode,
+                                                 bool may_replace_session) {
   const Bytes encoded = naf.Encode();
   std::string cache_key(encoded.begin(), encoded.end());
   // A hit costs no APDU and no HMAC (flow 3 step 2).
@@ -62,6 +64,9 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
   bool need_bootstrap = force_bootstrap;
   for (int round = 0; round < kMaxRounds; ++round) {
     if (need_bootstrap || !HasUsableSessionLocked(mode)) {
+      if (absl::Status allowed = CheckReplaceLocked(mode, may_replace_session); !allowed.ok()) {
+        return allowed;
+      }
       absl::Status bootstrapped = BootstrapOnceLocked(lock, mode);
       if (!bootstrapped.ok()) return bootstrapped;
       need_bootstrap = false;
@@ -111,8 +116,9 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
       // The card's Ks is no longer this session's: every key derived from the card from now
       // on would be one the BSF does not hold for this B-TID. Drop the session (keys cached
       // before were derived from the right Ks, but go with it) and bootstrap again.
+      // Not counted as an invalidation: that would discard a bootstrap queued behind us on
+      // the card, which has not touched the card yet (we hold card_mu_).
       if (HasLiveSessionLocked() && session_->generation == generation) {
-        ++invalidations_;
         last_invalidation_ = "the card's GBA bootstrap changed under the daemon (EF_GBABP)";
         ++bootstrap_changes_;
         WipeLocked();
@@ -141,12 +147,16 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
       "try again");
 }
 
-absl::StatusOr<SessionSummary> SessionManager::Bootstrap(bool force, std::optional<GbaMode> mode) {
+absl::StatusOr<SessionSummary> SessionManager::Bootstrap(bool force, std::optional<GbaMode> mode,
+                                                         bool may_replace_session) {
   EventFlush flush(*this);
   std::unique_lock<std::mutex> lock(mu_);
   bool need_bootstrap = force;
   for (int round = 0; round < kMaxRounds; ++round) {
     if (!need_bootstrap && HasUsableSessionLocked(mode)) return SummaryLocked();
+    if (absl::Status allowed = CheckReplaceLocked(mode, may_replace_session); !allowed.ok()) {
+      return allowed;
+    }
     absl::Status bootstrapped = BootstrapOnceLocked(lock, mode);
     if (!bootstrapped.ok()) return bootstrapped;
     need_bootstrap = false;
@@ -212,6 +222,20 @@ bool SessionManager::HasLiveSessionLocked() {
 bool SessionManager::HasUsableSessionLocked(std::optional<GbaMode> mode) {
   if (!HasLiveSessionLocked()) return false;
   return !mode.has_value() || session_->session.mode == *mode;
+}
+
+absl::Status SessionManager::CheckReplaceLocked(std::optional<GbaMode> mode,
+                                                bool may_replace_session) {
+  if (may_replace_session || !mode.has_value() || !HasLiveSessionLocked() ||
+      session_->session.mode == *mode) {
+    return absl::OkStatus();
+  }
+  return DaemonError(
+      DaemonErrorReason::kOperationNotAllowed,
+      absl::StrCat("asking for ", std::string(GbaModeName(*mode)), " would replace the live ",
+                   std::string(GbaModeName(session_->session.mode)),
+                   " session every client shares, which this caller may not do "
+                   "(may_force_bootstrap = false); leave gba_mode_preference unset"));
 }
 
 absl::StatusOr<BootstrapSession> SessionManager::RunBootstrap(std::optional<GbaMode> mode,

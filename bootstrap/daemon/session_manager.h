@@ -154,13 +154,18 @@ class SessionManager {
   // With `mode`, a live session in the other mode is replaced by a bootstrap in `mode`.
   // Errors are the GbaClient's and the card's (gba_error.h, card_error.h), unchanged; GBA_U
   // on a card without GBA support is CardErrorReason::kGbaNotSupported (FAILED_PRECONDITION).
+  // With `may_replace_session` false (a caller whose policy forbids forcing bootstraps), a
+  // `mode` that would replace a live session in the other mode is PERMISSION_DENIED /
+  // OPERATION_NOT_ALLOWED instead: that replacement is a forced bootstrap for every client.
   absl::StatusOr<NafKey> GetNafKey(const NafId& naf, bool force_bootstrap = false,
-                                   std::optional<GbaMode> mode = std::nullopt);
+                                   std::optional<GbaMode> mode = std::nullopt,
+                                   bool may_replace_session = true);
 
   // The live session, bootstrapping if there is none (or always, with `force`, or when it is
   // not in `mode`).
   absl::StatusOr<SessionSummary> Bootstrap(bool force = false,
-                                           std::optional<GbaMode> mode = std::nullopt);
+                                           std::optional<GbaMode> mode = std::nullopt,
+                                           bool may_replace_session = true);
 
   // Wipes the session (Ks) and every cached NAF key. A bootstrap in flight is not stored:
   // its callers get Unavailable, since its result may belong to the card that went away.
@@ -208,6 +213,8 @@ class SessionManager {
   bool HasLiveSessionLocked();
   // Live and, with a preference, in that mode.
   bool HasUsableSessionLocked(std::optional<GbaMode> mode);
+  // OPERATION_NOT_ALLOWED when `mode` would replace the live session and the caller may not.
+  absl::Status CheckReplaceLocked(std::optional<GbaMode> mode, bool may_replace_session);
   // Runs a bootstrap, or joins the one in flight; stores the session on success. A flight
   // with another preference is waited for but its outcome is not ours: then OK is returned
   // and the caller looks at the session again.

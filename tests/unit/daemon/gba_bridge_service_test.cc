@@ -472,6 +472,34 @@ TEST_F(GbaBridgeServiceTest, ForcingABootstrapOrAskingForGbaMeIsPolicy) {
   EXPECT_NE(GetNafKeyOk(admin_forced).btid(), first.btid());
 }
 
+// A mode preference that would replace the live session is a forced bootstrap for every
+// client: a caller that may not force one may not do it this way either.
+TEST_F(GbaBridgeServiceTest, AModeChangeCountsAsForcingABootstrap) {
+  Start(With([](World& s) { s.hss_gba_u = s.card_gba_u = true; }));
+  CallAs(kMeter);
+  v1::GetNafKeyRequest me = KeyRequest();
+  me.set_gba_mode_preference(v1::GBA_MODE_ME);
+  const v1::GetNafKeyResponse shared = GetNafKeyOk(me);
+  ASSERT_EQ(shared.gba_mode(), v1::GBA_MODE_ME);
+
+  CallAs(kPinned);
+  const size_t apdus = channel_->apdu_count();
+  v1::GetNafKeyRequest u = KeyRequest();
+  u.set_gba_mode_preference(v1::GBA_MODE_U);
+  EXPECT_FAILURE(GetNafKeyFailure(u), kPermissionDenied, "OPERATION_NOT_ALLOWED");
+  {
+    grpc::ClientContext context;
+    v1::BootstrapRequest request;
+    request.set_gba_mode_preference(v1::GBA_MODE_U);
+    v1::BootstrapResponse response;
+    const grpc::Status status = stub_->Bootstrap(&context, request, &response);
+    EXPECT_FAILURE(Observe(status, context), kPermissionDenied, "OPERATION_NOT_ALLOWED");
+  }
+  EXPECT_EQ(channel_->apdu_count(), apdus);
+  // Without a preference it is served from the shared session.
+  EXPECT_EQ(GetNafKeyOk(KeyRequest()).btid(), shared.btid());
+}
+
 // --- GetNafKey: every error a caller can meet -----------------------------------------------
 
 TEST_F(GbaBridgeServiceTest, PolicyRefusalsArePermissionDenied) {
