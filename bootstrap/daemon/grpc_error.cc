@@ -26,6 +26,7 @@ constexpr ReasonRow kReasonTable[] = {
     {v1::CARD_REMOVED, "CARD_REMOVED", absl::StatusCode::kUnavailable},
     {v1::NO_READER, "NO_READER", absl::StatusCode::kUnavailable},
     {v1::PCSCD_NOT_RUNNING, "PCSCD_NOT_RUNNING", absl::StatusCode::kUnavailable},
+    {v1::GBA_BOOTSTRAP_CHANGED, "GBA_BOOTSTRAP_CHANGED", absl::StatusCode::kAborted},
     {v1::PIN_REQUIRED, "PIN_REQUIRED", absl::StatusCode::kFailedPrecondition},
     {v1::PIN_BLOCKED, "PIN_BLOCKED", absl::StatusCode::kFailedPrecondition},
     {v1::PIN_REJECTED, "PIN_REJECTED", absl::StatusCode::kFailedPrecondition},
@@ -96,10 +97,10 @@ ErrorReason FromCard(CardErrorReason reason) {
     case CardErrorReason::kTransportFailed:
       return v1::CARD_REMOVED;
     // The card's GBA_U session was replaced under the daemon (another PC/SC client
-    // bootstrapped it, or a bootstrap was cut short). SessionManager re-bootstraps on its
-    // own; should it still reach a caller, the remedy is a removed card's: retry.
+    // bootstrapped it, or a bootstrap was cut short): its own reason, so that a watcher can
+    // tell it from a removed card (it hints at threat model L9).
     case CardErrorReason::kGbaBootstrapChanged:
-      return v1::CARD_REMOVED;
+      return v1::GBA_BOOTSTRAP_CHANGED;
     case CardErrorReason::kPinRequired:
       return v1::PIN_REQUIRED;
     // 63Cx: the configured PIN was refused; the daemon does not retry it.

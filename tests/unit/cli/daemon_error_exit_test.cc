@@ -44,6 +44,7 @@ const ReasonCase kReasonCases[] = {
     {Code::PERMISSION_DENIED, "NAF_NOT_ALLOWED", kExitNotAllowed},
     {Code::PERMISSION_DENIED, "UA_NOT_ALLOWED", kExitNotAllowed},
     {Code::PERMISSION_DENIED, "OPERATION_NOT_ALLOWED", kExitNotAllowed},
+    {Code::ABORTED, "GBA_BOOTSTRAP_CHANGED", kExitCardUnavailable},
     {Code::INVALID_ARGUMENT, "INCORRECT_NAF_ID", kExitUsage},
     {Code::INVALID_ARGUMENT, "SECURITY_PROTOCOL_NOT_SUPPORTED", kExitUsage},
     {Code::RESOURCE_EXHAUSTED, "RATE_LIMITED", kExitRateLimited},

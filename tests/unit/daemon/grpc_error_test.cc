@@ -61,7 +61,8 @@ TEST(GrpcErrorTest, CardReasons) {
       {CardErrorReason::kGbaNotSupported,
        {"GBA_U_NOT_SUPPORTED", absl::StatusCode::kFailedPrecondition}},
       {CardErrorReason::kConditionsNotSatisfied, {"INTERNAL_ERROR", absl::StatusCode::kInternal}},
-      {CardErrorReason::kGbaBootstrapChanged, {"CARD_REMOVED", absl::StatusCode::kUnavailable}},
+      {CardErrorReason::kGbaBootstrapChanged,
+       {"GBA_BOOTSTRAP_CHANGED", absl::StatusCode::kAborted}},
   };
   for (const auto& [reason, expected] : cases) {
     ExpectMapped(CardError(reason, "card says no"), expected);
@@ -133,7 +134,8 @@ TEST(GrpcErrorTest, TheTableCoversTheProtoEnumExactly) {
                        absl::StatusCode::kUnavailable, absl::StatusCode::kFailedPrecondition,
                        absl::StatusCode::kUnauthenticated, absl::StatusCode::kDataLoss,
                        absl::StatusCode::kPermissionDenied, absl::StatusCode::kInvalidArgument,
-                       absl::StatusCode::kResourceExhausted, absl::StatusCode::kInternal}));
+                       absl::StatusCode::kResourceExhausted, absl::StatusCode::kInternal,
+                       absl::StatusCode::kAborted}));
 }
 
 TEST(GrpcErrorTest, StatusCodeNames) {
