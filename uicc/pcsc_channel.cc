@@ -324,15 +324,18 @@ absl::StatusOr<Bytes> PcscChannel::TransmitRaw(ByteView command) {
     DWORD atr_len = 0;
     const LONG status =
         SCardStatus(handles_->card, nullptr, &name_len, &state, &protocol, nullptr, &atr_len);
-    if (status == SCARD_W_REMOVED_CARD || status == SCARD_E_NO_SMARTCARD ||
-        ((status == SCARD_S_SUCCESS || status == SCARD_E_INSUFFICIENT_BUFFER) &&
-         (state & SCARD_PRESENT) == 0)) {
+    const bool status_read = status == SCARD_S_SUCCESS || status == SCARD_E_INSUFFICIENT_BUFFER;
+    if (status == SCARD_E_NO_SMARTCARD || (status_read && (state & SCARD_PRESENT) == 0)) {
       return Fail(SCARD_W_REMOVED_CARD, "SCardTransmit");
     }
-    return CardError(
-        CardErrorReason::kTransportFailed,
-        absl::StrCat("the exchange with the card in reader ", reader_, " broke off: ", response_len,
-                     " byte(s) and no status word (was the card pulled out?)"));
+    // Removed, reset by someone else, pcscd or the reader gone: Fail() tells them apart and
+    // drops or reconnects the handles for each.
+    if (!status_read) return Fail(status, "SCardTransmit");
+    return CardError(CardErrorReason::kTransportFailed,
+                     absl::StrCat("the exchange with the card in reader ",
+                                  reader_.empty() ? std::string("the reader") : reader_,
+                                  " broke off: ", response_len,
+                                  " byte(s) and no status word (was the card pulled out?)"));
   }
   return response;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "uicc/card_error.h"
@@ -531,18 +532,32 @@ absl::StatusOr<SecretBytes> Usim::DeriveKsExtNafForBootstrap(ByteView naf_id, st
     // One transaction: no other PC/SC client can bootstrap between the check and the
     // derivation.
     absl::StatusOr<GbaBootstrapParameters> on_card = ReadGbaBootstrapParametersLocked();
-    if (!on_card.ok()) return on_card.status();
-    const bool same_rand =
-        std::equal(on_card->rand.begin(), on_card->rand.end(), rand.begin(), rand.end());
-    if (!same_rand || on_card->btid != btid) {
+    const absl::string_view ours(btid.data(), btid.size());
+    if (!on_card.ok()) {
+      // A file that does not parse (a write cut short, or another client's) names no
+      // bootstrap at all: the same as another one, and a new bootstrap rewrites it.
+      if (GetCardErrorReason(on_card.status()) != CardErrorReason::kMalformedResponse) {
+        return on_card.status();
+      }
       return CardError(
           CardErrorReason::kGbaBootstrapChanged,
-          absl::StrCat("the card no longer holds the Ks of B-TID ",
-                       absl::string_view(btid.data(), btid.size()),
-                       same_rand ? ": EF_GBABP names another B-TID"
-                                 : ": EF_GBABP holds another RAND (the card was bootstrapped "
-                                   "again, possibly by another PC/SC client, or a bootstrap "
-                                   "was cut short)"));
+          absl::StrCat("EF_GBABP on the card does not parse (", on_card.status().message(),
+                       "), so it names no bootstrap; bootstrap again"));
+    }
+    if (!std::equal(on_card->rand.begin(), on_card->rand.end(), rand.begin(), rand.end())) {
+      return CardError(CardErrorReason::kGbaBootstrapChanged,
+                       absl::StrCat("the card no longer holds the Ks of B-TID ", ours,
+                                    ": EF_GBABP holds another RAND (the card was bootstrapped "
+                                    "again, possibly by another PC/SC client, or a bootstrap "
+                                    "was cut short); bootstrap again"));
+    }
+    if (on_card->btid != btid) {
+      // The same RAND, so the same Ks, but EF_GBABP names another B-TID (or none): the
+      // card's view of its bootstrap is not the session's, so trust neither.
+      return CardError(CardErrorReason::kGbaBootstrapChanged,
+                       absl::StrCat("EF_GBABP on the card names B-TID \"",
+                                    absl::CHexEscape(on_card->btid),  // card bytes: escaped
+                                    "\", not this session's ", ours, "; bootstrap again"));
     }
     key = DeriveKsExtNafLocked(naf_id, impi);
     return key.status();

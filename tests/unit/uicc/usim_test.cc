@@ -256,6 +256,19 @@ TEST_F(UsimTest, BoundNafDerivationRefusesAnotherBootstrap) {
   std::copy(v.ck.view().begin(), v.ck.view().end(), ks.data());
   std::copy(v.ik.view().begin(), v.ik.view().end(), ks.data() + 16);
   EXPECT_EQ(bound->RevealHex(), DeriveKsExtNaf(ks, v.rand, impi, naf_id)->RevealHex());
+
+  // An EF_GBABP that does not parse (a RAND length past the end of the file) names no
+  // bootstrap: the same refusal, not a card error that would stick until the session ends.
+  const Bytes selected =
+      card_->Process(*HexDecode("00A4000402"
+                                "6FD6"
+                                "00"));
+  ASSERT_GE(selected.size(), 2u);
+  ASSERT_EQ(HexEncode(ByteView(selected).last(2)), "9000");
+  ASSERT_EQ(card_->Process(*HexDecode("00D6000003FFFFFF")), *HexDecode("9000"));
+  absl::StatusOr<SecretBytes> garbled = usim_->DeriveKsExtNafForBootstrap(naf_id, impi, rand, btid);
+  EXPECT_EQ(GetCardErrorReason(garbled.status()), CardErrorReason::kGbaBootstrapChanged);
+  EXPECT_THAT(std::string(garbled.status().message()), HasSubstr("does not parse"));
 }
 
 TEST_F(UsimTest, GbaContextRejectsAPlainAutn) {
