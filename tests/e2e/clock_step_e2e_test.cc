@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -46,7 +47,6 @@ class ClockStepE2eTest : public DaemonE2eTest {
 TEST_F(ClockStepE2eTest, StepsForwardAndBackNeitherEndNorExtendSessions) {
   StartBsf({.launcher = clock_->launcher(), .lifetime_seconds = kLifetimeSeconds});
   StartDaemon({.refresh_margin_seconds = kMarginSeconds, .launcher = clock_->launcher()});
-  const auto start = std::chrono::steady_clock::now();
   CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);
   ASSERT_TRUE(first.status.ok()) << first.reason << ": " << first.status.error_message();
   const absl::Time expiry = FromProto(first.response.key_expiry());
@@ -73,7 +73,9 @@ TEST_F(ClockStepE2eTest, StepsForwardAndBackNeitherEndNorExtendSessions) {
 
   // The real lifetime runs out, with the wall clock still a day behind (by which the key has
   // a day left): the daemon ends the session at lifetime minus margin, bsf-sim at lifetime.
-  std::this_thread::sleep_until(start + std::chrono::seconds(kLifetimeSeconds + 2));
+  // The test's own clock is the real one: wait until the BSF's expiry (real UTC, as the
+  // clocks were not stepped yet when it was granted) is two seconds past.
+  absl::SleepFor(expiry + absl::Seconds(2) - absl::Now());
   bsf::v1::GetNafKeyRequest request;
   request.set_btid(first.response.btid());
   request.set_naf_fqdn(kMef);

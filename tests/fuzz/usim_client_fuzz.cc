@@ -6,9 +6,9 @@
 // 3G and GBA contexts (TS 31.102 §7.1.2), EF_GBABP and EF_GBANL. No read out of bounds, no
 // crash, no hang, whatever the card says.
 //
-// Input: a sequence of answers, each a 2-byte big-endian length L then L bytes (an answer
-// may hold up to 256 data bytes and the status word); an operation that runs out of answers
-// sees the card vanish, as a pulled card would.
+// Input: a sequence of answers, each a 2-byte big-endian length L then L bytes (a short
+// answer holds up to 256 data bytes and the status word, but any length may come); an
+// operation that runs out of answers sees the card vanish, as a pulled card would.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

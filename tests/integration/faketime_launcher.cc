@@ -47,7 +47,11 @@ absl::StatusOr<FaketimeLauncher> FaketimeLauncher::Create(const fs::path& offset
 }
 
 void FaketimeLauncher::Step(const std::string& offset) const {
-  std::ofstream(offset_file_) << offset << "\n";
+  // Written aside and renamed into place: libfaketime reads the file on every clock call
+  // and must never see it empty or half written.
+  const fs::path next = offset_file_.string() + ".next";
+  std::ofstream(next) << offset << "\n";
+  fs::rename(next, offset_file_);
 }
 
 }  // namespace gbabridge::testing

@@ -72,14 +72,25 @@ absl::StatusOr<CardFault> ParseCardFault(std::string_view spec) {
         "pull-after");
   }
   fault.kind = kind->kind;
-  if (std::find(std::begin(kCommandNames), std::end(kCommandNames), parts[1]) ==
-      std::end(kCommandNames)) {
+  const bool ins_form = parts[1].size() == 6 && parts[1].substr(0, 4) == "ins-" &&
+                        std::isxdigit(static_cast<unsigned char>(parts[1][4])) &&
+                        std::isxdigit(static_cast<unsigned char>(parts[1][5]));
+  if (!ins_form && std::find(std::begin(kCommandNames), std::end(kCommandNames), parts[1]) ==
+                       std::end(kCommandNames)) {
     return absl::InvalidArgumentError(
         "unknown card fault command; use any, select, status, read-binary, update-binary, "
         "read-record, verify, get-response, authenticate, authenticate-3g, authenticate-gba, "
-        "authenticate-gba-bootstrap or authenticate-gba-naf-derivation");
+        "authenticate-gba-bootstrap, authenticate-gba-naf-derivation, or ins-XX (hex) for "
+        "any other command");
   }
   fault.command = std::string(parts[1]);
+  if (ins_form) {
+    // CardFaultCommandName writes an INS it has no name for in upper case.
+    for (size_t i = 4; i < 6; ++i) {
+      fault.command[i] =
+          static_cast<char>(std::toupper(static_cast<unsigned char>(fault.command[i])));
+    }
+  }
   if (parts.size() == 3) {
     if (!absl::SimpleAtoi(absl::string_view(parts[2].data(), parts[2].size()), &fault.from) ||
         fault.from < 1 || fault.from > 1000000) {

@@ -22,7 +22,8 @@
 //   (apdu_log.h): "select", "read-binary", "update-binary", "read-record", "verify",
 //   "get-response", "status", "authenticate", "authenticate-3g", "authenticate-gba-bootstrap",
 //   "authenticate-gba-naf-derivation"; a name also matches its longer forms ("authenticate"
-//   matches all three contexts); "any" matches every command.
+//   matches all three contexts); "any" matches every command; "ins-XX" (XX in hex) matches a
+//   command the log has no name for.
 // N (default 1)
 //   the fault starts at the N-th matching command and stays for every later one (a pull
 //   ends the card, so it happens once).

@@ -82,11 +82,11 @@ int main(int argc, char** argv) {
   uint64_t fault_seed = 1;
   app.add_option("--fault", fault_spec,
                  "FOR FAULT TESTS: misbehave as KIND:COMMAND[:N] from the N-th matching "
-                 "command on (default 1). KIND: truncate, garbage, no-sw, empty (spoiled "
-                 "responses), pull-before, pull-after (the card is pulled out before or after "
-                 "it processes the command: the process exits with status 3). COMMAND: the "
-                 "APDU log's name in lower case, e.g. select, read-binary, update-binary, "
-                 "authenticate, authenticate-gba-bootstrap, or any. See card_fault.h");
+                 "command on (default 1). KIND: truncate, garbage, no-sw (spoiled responses), "
+                 "pull-before, pull-after (the card is pulled out before or after it "
+                 "processes the command: the process exits with status 3). COMMAND: the APDU "
+                 "log's name in lower case, e.g. select, read-binary, update-binary, "
+                 "authenticate, authenticate-gba-bootstrap, ins-XX, or any. See card_fault.h");
   app.add_option("--fault-seed", fault_seed, "seed of the garbage fault's bytes (default 1)");
   CLI11_PARSE(app, argc, argv);
 
@@ -109,6 +109,12 @@ int main(int argc, char** argv) {
   if (!fault_spec.empty()) {
     absl::StatusOr<gbabridge::CardFault> parsed = gbabridge::ParseCardFault(fault_spec);
     if (!parsed.ok()) return Fail(parsed.status().message());
+    if (parsed->kind == gbabridge::CardFaultKind::kEmpty) {
+      // A mute card: vpcd would wait for its answer forever, and pcscd with it.
+      return Fail(
+          "--fault empty:... is for in-process tests only: through vpcd a card that "
+          "never answers hangs pcscd (use no-sw for an answer without a status word)");
+    }
     fault = *std::move(parsed);
   }
 

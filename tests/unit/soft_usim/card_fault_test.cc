@@ -39,11 +39,15 @@ TEST(CardFaultTest, ParsesKindCommandAndStart) {
   ASSERT_TRUE(simple.ok()) << simple.status();
   EXPECT_EQ(simple->kind, CardFaultKind::kGarbage);
   EXPECT_EQ(simple->from, 1);
+  absl::StatusOr<CardFault> by_ins = ParseCardFault("garbage:ins-ee");
+  ASSERT_TRUE(by_ins.ok()) << by_ins.status();
+  EXPECT_EQ(by_ins->command, CardFaultCommandName(Hex("00EE0000")));
 }
 
 TEST(CardFaultTest, RejectsWhatItDoesNotKnowWithTheChoices) {
-  for (const char* spec : {"", "garbage", "melt:select", "garbage:erase", "garbage:select:0",
-                           "garbage:select:x", "garbage:select:1:2"}) {
+  for (const char* spec :
+       {"", "garbage", "melt:select", "garbage:erase", "garbage:select:0", "garbage:select:x",
+        "garbage:select:1:2", "garbage:ins-g0", "garbage:ins-a"}) {
     absl::StatusOr<CardFault> fault = ParseCardFault(spec);
     EXPECT_FALSE(fault.ok()) << spec;
     EXPECT_EQ(fault.status().code(), absl::StatusCode::kInvalidArgument) << spec;
