@@ -128,21 +128,28 @@ TEST_F(DaemonE2eTest, DemoPathCliKeyMatchesZnAndTlsPskHandshakeSucceeds) {
     }
     secrets.push_back({"Ks", ks});
   }
-  int logs = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(dir_)) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".log") continue;
-    ++logs;
-    const std::string text = ReadFile(entry.path());
-    for (const auto& [name, value] : secrets) {
-      if (value.empty()) continue;
-      std::string upper = HexEncode(value);
-      for (char& c : upper) c = static_cast<char>(toupper(c));
-      for (const std::string& form : {HexEncode(value), upper, Base64Encode(value)}) {
-        EXPECT_THAT(text, Not(HasSubstr(form))) << name << " in " << entry.path();
+  // This test's directory (gbabridged, bsf-sim, the CLI's and the examples' logs) and the
+  // PC/SC sandbox's (pcscd, soft-usim).
+  std::set<std::string> scanned;
+  for (const fs::path& dir : {dir_, sandbox_->dir()}) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (!entry.is_regular_file() || entry.path().extension() != ".log") continue;
+      scanned.insert(entry.path().filename().string());
+      const std::string text = ReadFile(entry.path());
+      for (const auto& [name, value] : secrets) {
+        if (value.empty()) continue;
+        std::string upper = HexEncode(value);
+        for (char& c : upper) c = static_cast<char>(toupper(c));
+        for (const std::string& form : {HexEncode(value), upper, Base64Encode(value)}) {
+          EXPECT_THAT(text, Not(HasSubstr(form))) << name << " in " << entry.path();
+        }
       }
     }
   }
-  EXPECT_GE(logs, 3) << "the scan found too few logs to mean anything";
+  for (const char* expected : {"pcscd.log", "soft-usim.log", "naf.log"}) {
+    EXPECT_TRUE(scanned.contains(expected)) << expected << " was not scanned";
+  }
+  EXPECT_GE(scanned.size(), 5u) << "the scan found too few logs to mean anything";
   // The audit line names the caller, the NAF and the B-TID.
   EXPECT_THAT(daemon_->ReadLog(), HasSubstr(btid));
 }

@@ -28,8 +28,13 @@ const std::string& ProfileText() {
 }
 
 const std::string& StatePath() {
-  static const std::string* path =
-      new std::string("/tmp/gbabridge-fuzz-soft-usim-" + std::to_string(getpid()) + ".json");
+  static const std::string* path = [] {
+    auto* p =
+        new std::string("/tmp/gbabridge-fuzz-soft-usim-" + std::to_string(getpid()) + ".json");
+    // libFuzzer ends with exit() when its time is up: take the card's state file along.
+    std::atexit([] { ::unlink(StatePath().c_str()); });
+    return p;
+  }();
   return *path;
 }
 

@@ -176,17 +176,25 @@ TEST_F(GbabridgedTest, HardeningMakesTheProcessNonDumpable) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
-        GbabridgedHooks hooks;
-        hooks.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
-          return std::unique_ptr<CardChannel>(std::make_unique<InProcessChannel>(*card_));
-        };
-        hooks.reader_states = std::make_unique<OneCardReader>();
-        hooks.harden_process = true;
-        absl::StatusOr<std::unique_ptr<Gbabridged>> daemon =
-            Gbabridged::Create(Config(MyPolicy()), std::move(hooks));
-        if (!daemon.ok() || ::prctl(PR_GET_DUMPABLE) != 1) std::_Exit(2);
-        if (!(*daemon)->Start().ok()) std::_Exit(3);
-        std::_Exit(::prctl(PR_GET_DUMPABLE) == 0 ? 0 : 1);
+        const int code = [&] {
+          GbabridgedHooks hooks;
+          hooks.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
+            return std::unique_ptr<CardChannel>(std::make_unique<InProcessChannel>(*card_));
+          };
+          hooks.reader_states = std::make_unique<OneCardReader>();
+          hooks.harden_process = true;
+          absl::StatusOr<std::unique_ptr<Gbabridged>> daemon =
+              Gbabridged::Create(Config(MyPolicy()), std::move(hooks));
+          if (!daemon.ok() || ::prctl(PR_GET_DUMPABLE) != 1) return 2;
+          if (!(*daemon)->Start().ok()) return 3;
+          const int dumpable = ::prctl(PR_GET_DUMPABLE);
+          (*daemon)->Shutdown();
+          return dumpable == 0 ? 0 : 1;
+        }();
+        // _Exit skips the fixture's clean-up: remove the child's own directory first.
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_.path(), ignored);
+        std::_Exit(code);
       },
       ::testing::ExitedWithCode(0), "");
 }
