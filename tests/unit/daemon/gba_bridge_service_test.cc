@@ -293,6 +293,18 @@ class GbaBridgeServiceTest : public ::testing::Test {
     return failure;
   }
 
+  // A Bootstrap that must fail; what the client saw.
+  Failure BootstrapFailure(bool force, v1::GbaMode mode = v1::GBA_MODE_UNSPECIFIED) {
+    grpc::ClientContext context;
+    v1::BootstrapRequest request;
+    request.set_force(force);
+    request.set_gba_mode_preference(mode);
+    v1::BootstrapResponse response;
+    const grpc::Status status = stub_->Bootstrap(&context, request, &response);
+    EXPECT_FALSE(status.ok());
+    return Observe(status, context);
+  }
+
   v1::GetNafKeyResponse GetNafKeyOk(const v1::GetNafKeyRequest& request) {
     v1::GetNafKeyResponse response;
     grpc::Status status = GetNafKey(request, &response);
@@ -439,27 +451,14 @@ TEST_F(GbaBridgeServiceTest, ForcingABootstrapOrAskingForGbaMeIsPolicy) {
   v1::GetNafKeyRequest forced = KeyRequest();
   forced.set_force_bootstrap(true);
   EXPECT_FAILURE(GetNafKeyFailure(forced), kPermissionDenied, "OPERATION_NOT_ALLOWED");
-  {
-    grpc::ClientContext context;
-    v1::BootstrapRequest request;
-    request.set_force(true);
-    v1::BootstrapResponse response;
-    const grpc::Status status = stub_->Bootstrap(&context, request, &response);
-    EXPECT_FAILURE(Observe(status, context), kPermissionDenied, "OPERATION_NOT_ALLOWED");
-  }
+  EXPECT_FAILURE(BootstrapFailure(/*force=*/true), kPermissionDenied, "OPERATION_NOT_ALLOWED");
 
   CallAs(kAdmin);  // may force, may not ask for GBA_ME
   v1::GetNafKeyRequest me = KeyRequest();
   me.set_gba_mode_preference(v1::GBA_MODE_ME);
   EXPECT_FAILURE(GetNafKeyFailure(me), kPermissionDenied, "OPERATION_NOT_ALLOWED");
-  {
-    grpc::ClientContext context;
-    v1::BootstrapRequest request;
-    request.set_gba_mode_preference(v1::GBA_MODE_ME);
-    v1::BootstrapResponse response;
-    const grpc::Status status = stub_->Bootstrap(&context, request, &response);
-    EXPECT_FAILURE(Observe(status, context), kPermissionDenied, "OPERATION_NOT_ALLOWED");
-  }
+  EXPECT_FAILURE(BootstrapFailure(/*force=*/false, v1::GBA_MODE_ME), kPermissionDenied,
+                 "OPERATION_NOT_ALLOWED");
   EXPECT_EQ(channel_->apdu_count(), apdus) << "refused before any card access";
   EXPECT_NE(AuditText().find("OPERATION_NOT_ALLOWED"), std::string::npos) << AuditText();
 
@@ -487,14 +486,8 @@ TEST_F(GbaBridgeServiceTest, AModeChangeCountsAsForcingABootstrap) {
   v1::GetNafKeyRequest u = KeyRequest();
   u.set_gba_mode_preference(v1::GBA_MODE_U);
   EXPECT_FAILURE(GetNafKeyFailure(u), kPermissionDenied, "OPERATION_NOT_ALLOWED");
-  {
-    grpc::ClientContext context;
-    v1::BootstrapRequest request;
-    request.set_gba_mode_preference(v1::GBA_MODE_U);
-    v1::BootstrapResponse response;
-    const grpc::Status status = stub_->Bootstrap(&context, request, &response);
-    EXPECT_FAILURE(Observe(status, context), kPermissionDenied, "OPERATION_NOT_ALLOWED");
-  }
+  EXPECT_FAILURE(BootstrapFailure(/*force=*/false, v1::GBA_MODE_U), kPermissionDenied,
+                 "OPERATION_NOT_ALLOWED");
   EXPECT_EQ(channel_->apdu_count(), apdus);
   // Without a preference it is served from the shared session.
   EXPECT_EQ(GetNafKeyOk(KeyRequest()).btid(), shared.btid());

@@ -77,15 +77,21 @@ class GbabridgedTest : public ::testing::Test {
     return config;
   }
 
-  std::unique_ptr<Gbabridged> StartDaemon(DaemonConfig config) {
+  // The in-process card in one reader; hardening (prctl and friends) only when asked, as it
+  // changes the test process.
+  GbabridgedHooks Hooks(bool harden_process = false) {
     GbabridgedHooks hooks;
     hooks.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
       return std::unique_ptr<CardChannel>(std::make_unique<InProcessChannel>(*card_));
     };
     hooks.reader_states = std::make_unique<OneCardReader>();
-    hooks.harden_process = false;
+    hooks.harden_process = harden_process;
+    return hooks;
+  }
+
+  std::unique_ptr<Gbabridged> StartDaemon(DaemonConfig config) {
     absl::StatusOr<std::unique_ptr<Gbabridged>> daemon =
-        Gbabridged::Create(std::move(config), std::move(hooks));
+        Gbabridged::Create(std::move(config), Hooks());
     EXPECT_TRUE(daemon.ok()) << daemon.status();
     if (!daemon.ok()) return nullptr;
     absl::Status started = (*daemon)->Start();
@@ -177,14 +183,8 @@ TEST_F(GbabridgedTest, HardeningMakesTheProcessNonDumpable) {
   EXPECT_EXIT(
       {
         const int code = [&] {
-          GbabridgedHooks hooks;
-          hooks.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
-            return std::unique_ptr<CardChannel>(std::make_unique<InProcessChannel>(*card_));
-          };
-          hooks.reader_states = std::make_unique<OneCardReader>();
-          hooks.harden_process = true;
           absl::StatusOr<std::unique_ptr<Gbabridged>> daemon =
-              Gbabridged::Create(Config(MyPolicy()), std::move(hooks));
+              Gbabridged::Create(Config(MyPolicy()), Hooks(/*harden_process=*/true));
           if (!daemon.ok() || ::prctl(PR_GET_DUMPABLE) != 1) return 2;
           if (!(*daemon)->Start().ok()) return 3;
           const int dumpable = ::prctl(PR_GET_DUMPABLE);
