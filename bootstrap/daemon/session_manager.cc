@@ -123,13 +123,7 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
         ++bootstrap_changes_;
         WipeLocked();
         // Worth telling: another PC/SC client is using the card (threat model L9).
-        QueueEventLocked({.type = DaemonEventType::kError,
-                          .time = clock_.UtcNow(),
-                          .reader = "",
-                          .btid = "",
-                          .expiry = absl::InfinitePast(),
-                          .mode = GbaMode::kGbaU,
-                          .error = derived});
+        QueueErrorEventLocked(derived);
       }
       continue;  // no session now (bootstrap), or a newer one already (derive from it)
     }
@@ -331,13 +325,7 @@ absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& l
   }
   card.unlock();
   if (!status.ok()) {
-    QueueEventLocked({.type = DaemonEventType::kError,
-                      .time = clock_.UtcNow(),
-                      .reader = "",
-                      .btid = "",
-                      .expiry = absl::InfinitePast(),
-                      .mode = GbaMode::kGbaMe,
-                      .error = status});
+    QueueErrorEventLocked(status);
   }
 
   flight->status = status;
@@ -383,6 +371,16 @@ SessionSummary SessionManager::SummaryLocked() const {
 
 void SessionManager::QueueEventLocked(DaemonEvent event) {
   if (options_.on_event) pending_events_.push_back(std::move(event));
+}
+
+void SessionManager::QueueErrorEventLocked(const absl::Status& error) {
+  QueueEventLocked({.type = DaemonEventType::kError,
+                    .time = clock_.UtcNow(),
+                    .reader = "",
+                    .btid = "",
+                    .expiry = absl::InfinitePast(),
+                    .mode = GbaMode::kGbaMe,  // not part of an error event
+                    .error = error});
 }
 
 void SessionManager::FlushEvents() {

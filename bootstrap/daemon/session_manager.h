@@ -228,6 +228,7 @@ class SessionManager {
   NafKey CacheLocked(std::string cache_key, NafKey key);
   SessionSummary SummaryLocked() const;
   void QueueEventLocked(DaemonEvent event);
+  void QueueErrorEventLocked(const absl::Status& error);
   void FlushEvents();
 
   UsimProvider usim_;
