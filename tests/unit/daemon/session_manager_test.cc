@@ -423,6 +423,39 @@ TEST_F(SessionManagerTest, TheNafKeyCacheIsBounded) {
   EXPECT_TRUE(Get(TlsNaf()).cache_hit);
 }
 
+// A bootstrap queued on the card while a GBA_U derivation finds EF_GBABP changed is kept: the
+// changed card is not an invalidation of that bootstrap, which had not touched the card yet.
+// Both callers get keys from the session it makes.
+TEST_F(SessionManagerTest, ADetectedBootstrapChangeKeepsABootstrapQueuedOnTheCard) {
+  SetUpAll(true);
+  NafKey tls = Get(TlsNaf());
+  absl::StatusOr<GbaBootstrapParameters> on_card = usim_->ReadGbaBootstrapParameters();
+  ASSERT_TRUE(on_card.ok()) << on_card.status();
+  ASSERT_TRUE(usim_->WriteGbaBootstrapParameters({on_card->rand, "", ""}).ok());
+
+  counting_->Hold();
+  std::vector<absl::StatusOr<NafKey>> results = NotRun(2);
+  std::thread deriving([&] { results[0] = manager_->GetNafKey(DigestNaf()); });
+  const bool entered = counting_->WaitUntilEntered();  // it holds the card, at EF_GBABP
+  std::thread forcing([&] { results[1] = manager_->GetNafKey(PushNaf(), /*force=*/true); });
+  bool queued = false;  // the forced bootstrap is in flight, waiting for the card
+  for (const absl::Time limit = absl::Now() + kWaitLimit; !queued && absl::Now() < limit;) {
+    queued = manager_->Status().bootstrap_in_flight;
+    if (!queued) absl::SleepFor(absl::Milliseconds(1));
+  }
+  counting_->Release();
+  deriving.join();
+  forcing.join();
+  ASSERT_TRUE(entered && queued);
+
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  ASSERT_TRUE(results[1].ok()) << results[1].status();
+  EXPECT_NE(results[0]->btid, tls.btid);
+  EXPECT_EQ(results[0]->btid, results[1]->btid);
+  EXPECT_EQ(results[0]->key.RevealHex(), ZnKeyHex(results[0]->btid, DigestNaf()));
+  EXPECT_EQ(counting_->bootstrap_auths, 2);
+}
+
 TEST_F(SessionManagerTest, ConcurrentColdCallsShareOneBootstrap) {
   SetUpAll(false);
   constexpr int kCallers = 100;
