@@ -229,9 +229,7 @@ TEST_F(CardFaultE2eTest, ABootstrapBehindTheDaemonsBackIsNoticedBeforeTheNextDer
   CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);
   ASSERT_TRUE(first.status.ok()) << first.reason << ": " << first.status.error_message();
 
-  std::string upstream = bsf_->ub_url();  // http://HOST:PORT/
-  upstream = upstream.substr(7, upstream.size() - 8);
-  auto proxy = TamperingBsfProxy::Start(upstream, ReplyTamper::kWrongRspauth);
+  auto proxy = TamperingBsfProxy::Start(bsf_->ub_address(), ReplyTamper::kWrongRspauth);
   ASSERT_TRUE(proxy.ok()) << proxy.status();
   const std::string bootstrap = "bootstrap --naf mef.example.com --ua 01000100AE --json --bsf ";
   CommandResult cut = RunCli(bootstrap + (*proxy)->url());

@@ -4,15 +4,12 @@
 // must not end a session early, a step back must not extend it: both sides keep their
 // deadlines on the monotonic clock. UTC is for the wire only: the expiry the BSF sent is the
 // expiry both sides report, whatever the wall clock does afterwards.
-#include <chrono>
-#include <filesystem>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bootstrap/daemon/gba_bridge_service.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/daemon_e2e_fixture.h"
@@ -21,15 +18,10 @@
 namespace gbabridge::testing {
 namespace {
 
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
+using ::gbabridge::daemon::FromTimestamp;
 
 constexpr int kLifetimeSeconds = 14;
 constexpr int kMarginSeconds = 2;
-
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 class ClockStepE2eTest : public DaemonE2eTest {
  protected:
@@ -49,7 +41,7 @@ TEST_F(ClockStepE2eTest, StepsForwardAndBackNeitherEndNorExtendSessions) {
   StartDaemon({.refresh_margin_seconds = kMarginSeconds, .launcher = clock_->launcher()});
   CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);
   ASSERT_TRUE(first.status.ok()) << first.reason << ": " << first.status.error_message();
-  const absl::Time expiry = FromProto(first.response.key_expiry());
+  const absl::Time expiry = FromTimestamp(first.response.key_expiry());
   EXPECT_LT(absl::AbsDuration(expiry - (absl::Now() + absl::Seconds(kLifetimeSeconds))),
             absl::Seconds(3));
 
@@ -60,14 +52,15 @@ TEST_F(ClockStepE2eTest, StepsForwardAndBackNeitherEndNorExtendSessions) {
     CallResult cached = CallGetNafKey(*stub_, kMef, kTlsUa);
     ASSERT_TRUE(cached.status.ok()) << cached.reason << ": " << cached.status.error_message();
     EXPECT_EQ(cached.response.btid(), first.response.btid());
-    EXPECT_EQ(FromProto(cached.response.key_expiry()), expiry) << "UTC on the wire is the BSF's";
+    EXPECT_EQ(FromTimestamp(cached.response.key_expiry()), expiry)
+        << "UTC on the wire is the BSF's";
     // A key the daemon has not cached yet: derived on the card from the same session.
     CallResult other = CallGetNafKey(*stub_, "other.example.com", kTlsUa);
     ASSERT_TRUE(other.status.ok()) << other.reason << ": " << other.status.error_message();
     EXPECT_EQ(other.response.btid(), first.response.btid());
     const bsf::v1::GetNafKeyResponse zn = ZnKey(first.response.btid(), "other.example.com");
     EXPECT_EQ(zn.ks_naf(), other.response.key()) << "bsf-sim ended the session on a clock step";
-    EXPECT_EQ(FromProto(zn.key_expiry()), expiry);
+    EXPECT_EQ(FromTimestamp(zn.key_expiry()), expiry);
     EXPECT_EQ(GetStatus(*stub_).session_state(), v1::SESSION_STATE_VALID);
   }
 
@@ -89,11 +82,11 @@ TEST_F(ClockStepE2eTest, StepsForwardAndBackNeitherEndNorExtendSessions) {
   CallResult renewed = CallGetNafKey(*stub_, kMef, kTlsUa);
   ASSERT_TRUE(renewed.status.ok()) << renewed.reason << ": " << renewed.status.error_message();
   EXPECT_NE(renewed.response.btid(), first.response.btid());
-  const absl::Time renewed_expiry = FromProto(renewed.response.key_expiry());
+  const absl::Time renewed_expiry = FromTimestamp(renewed.response.key_expiry());
   EXPECT_LT(absl::AbsDuration(renewed_expiry -
                               (absl::Now() - absl::Hours(24) + absl::Seconds(kLifetimeSeconds))),
             absl::Seconds(3));
-  EXPECT_EQ(FromProto(ZnKey(renewed.response.btid()).key_expiry()), renewed_expiry);
+  EXPECT_EQ(FromTimestamp(ZnKey(renewed.response.btid()).key_expiry()), renewed_expiry);
   EXPECT_EQ(renewed.response.key(), ZnKey(renewed.response.btid()).ks_naf());
 }
 

@@ -316,9 +316,7 @@ TEST_F(DaemonE2eTest, UnreachableBsfAndMissingPinAreReportedWithReasons) {
 // bootstraps without a restart.
 TEST_F(DaemonE2eTest, FailingBsfLeavesTheDaemonHealthyAndServingCachedKeys) {
   StartBsf();
-  std::string upstream = bsf_->ub_url();  // http://HOST:PORT/
-  upstream = upstream.substr(7, upstream.size() - 8);
-  auto proxy = TamperingBsfProxy::Start(upstream, std::nullopt);
+  auto proxy = TamperingBsfProxy::Start(bsf_->ub_address(), std::nullopt);
   ASSERT_TRUE(proxy.ok()) << proxy.status();
   StartDaemon({.bsf_url = (*proxy)->url()});
   CallResult first = CallGetNafKey(*stub_, kMef, kTlsUa);

@@ -49,6 +49,8 @@ class BsfSimProcess {
   }
   // The PEM certificate that Ub's TLS certificate chains to (empty without ub_tls).
   std::string ca_file() const { return options_.ub_tls ? (dir_ / "ub-cert.pem").string() : ""; }
+  // Ub's "HOST:PORT" (what TamperingBsfProxy forwards to).
+  const std::string& ub_address() const { return ub_address_; }
   const std::string& zn_address() const { return zn_address_; }
   pid_t pid() const { return process_->pid(); }
 

@@ -131,10 +131,8 @@ TEST_P(UbTamperedReplyTest, IsRefusedAndTheNextBootstrapSucceeds) {
   absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
       testing::BsfSimProcess::Start(dir_, {.gba_u_subscriber = false});
   ASSERT_TRUE(bsf.ok()) << bsf.status();
-  std::string upstream = (*bsf)->ub_url();  // http://HOST:PORT/
-  upstream = upstream.substr(7, upstream.size() - 8);
   absl::StatusOr<std::unique_ptr<testing::TamperingBsfProxy>> proxy =
-      testing::TamperingBsfProxy::Start(upstream, GetParam().tamper);
+      testing::TamperingBsfProxy::Start((*bsf)->ub_address(), GetParam().tamper);
   ASSERT_TRUE(proxy.ok()) << proxy.status();
 
   const auto [status, took] = BootstrapAt((*proxy)->url());
@@ -172,10 +170,9 @@ TEST_F(UbFaultTest, ASecondSynchronisationFailureIsSyncFailed) {
   absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
       testing::BsfSimProcess::Start(dir_, {.gba_u_subscriber = false});
   ASSERT_TRUE(bsf.ok()) << bsf.status();
-  std::string upstream = (*bsf)->ub_url();
-  upstream = upstream.substr(7, upstream.size() - 8);
   absl::StatusOr<std::unique_ptr<testing::TamperingBsfProxy>> proxy =
-      testing::TamperingBsfProxy::Start(upstream, testing::ReplyTamper::kReplayFirstChallenge);
+      testing::TamperingBsfProxy::Start((*bsf)->ub_address(),
+                                        testing::ReplyTamper::kReplayFirstChallenge);
   ASSERT_TRUE(proxy.ok()) << proxy.status();
 
   const auto [first, unused_first] = BootstrapAt((*proxy)->url());
