@@ -16,12 +16,12 @@
 #include <memory>
 #include <string>
 
-#include "bootstrap/digest_aka.h"
-#include "bootstrap/gba_keys.h"
-#include "bootstrap/naf_id.h"
-#include "uicc/bytes.h"
-#include "uicc/milenage.h"
-#include "uicc/secret_bytes.h"
+#include "bootstrap/protocol/digest_aka.h"
+#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/naf_id.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/milenage.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge {
 namespace {

@@ -1,6 +1,6 @@
 #include "bench/echo_service.h"
 
-#include "uicc/kdf.h"
+#include "uicc/base/kdf.h"
 
 namespace gbabridge::bench {
 

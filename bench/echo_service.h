@@ -1,6 +1,6 @@
 // EchoService: bench.v1.Echo, the probe registered beside GbaBridge (gbabridged-bench) and
 // Zn (bsf-sim-bench) on the same server: Echo is the server setup's trivial-call limit, and
-// Counters reports the process's KDF invocations (uicc/kdf.h), so a benchmark can show
+// Counters reports the process's KDF invocations (uicc/base/kdf.h), so a benchmark can show
 // that a cached GetNafKey computes no HMAC.
 #ifndef GBABRIDGE_BENCH_ECHO_SERVICE_H_
 #define GBABRIDGE_BENCH_ECHO_SERVICE_H_

@@ -38,7 +38,7 @@
 #include "bench/load_runner.h"
 #include "bench/proc_status.h"
 #include "bench/v1/echo.grpc.pb.h"
-#include "bootstrap/gba_client.h"
+#include "bootstrap/client/gba_client.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "gbabridge/v1/gbabridge.grpc.pb.h"
 #include "nlohmann/json.hpp"

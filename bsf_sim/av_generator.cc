@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bsf_sim/string_views.h"
-#include "uicc/gba_u_mac.h"
+#include "uicc/base/gba_u_mac.h"
 
 namespace gbabridge::bsf {
 

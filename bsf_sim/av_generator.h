@@ -29,9 +29,9 @@
 #include "absl/status/statusor.h"
 #include "bsf_sim/sqn_scheme.h"
 #include "bsf_sim/subscriber_store.h"
-#include "uicc/bytes.h"
-#include "uicc/milenage.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/milenage.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::bsf {
 

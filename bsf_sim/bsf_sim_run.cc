@@ -22,7 +22,7 @@
 #include "bsf_sim/bsf_server.h"
 #include "bsf_sim/subscriber_import.h"
 #include "bsf_sim/subscriber_store.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "bsf_sim/string_views.h"
 
 namespace gbabridge::bsf {

@@ -21,7 +21,7 @@
 
 #include "absl/status/status.h"
 #include "bsf_sim/av_generator.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge::bsf {
 

@@ -20,9 +20,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "bootstrap/bootstrap_session.h"
-#include "uicc/bytes.h"
-#include "uicc/secret_bytes.h"
+#include "bootstrap/protocol/bootstrap_session.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::bsf {
 

@@ -23,7 +23,7 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
-#include "uicc/milenage.h"
+#include "uicc/base/milenage.h"
 
 namespace gbabridge::bsf {
 

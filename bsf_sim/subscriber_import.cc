@@ -7,12 +7,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "bootstrap/base64.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/base64.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "bsf_sim/sqn_scheme.h"
 #include "bsf_sim/string_views.h"
-#include "uicc/identifiers.h"
-#include "uicc/milenage.h"
+#include "uicc/base/identifiers.h"
+#include "uicc/base/milenage.h"
 
 namespace gbabridge::bsf {
 namespace {

@@ -37,9 +37,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "uicc/bytes.h"
-#include "uicc/milenage.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/milenage.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::bsf {
 

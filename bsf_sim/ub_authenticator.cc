@@ -11,9 +11,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "bootstrap/base64.h"
-#include "bootstrap/bootstrapping_info.h"
-#include "bootstrap/gba_keys.h"
+#include "bootstrap/protocol/base64.h"
+#include "bootstrap/protocol/bootstrapping_info.h"
+#include "bootstrap/protocol/gba_keys.h"
 #include "bsf_sim/string_views.h"
 
 namespace gbabridge::bsf {

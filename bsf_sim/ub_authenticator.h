@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "bootstrap/digest_aka.h"
+#include "bootstrap/protocol/digest_aka.h"
 #include "bsf_sim/av_generator.h"
 #include "bsf_sim/pending_challenges.h"
 #include "bsf_sim/session_store.h"

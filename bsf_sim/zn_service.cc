@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "bootstrap/gba_keys.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "bsf_sim/string_views.h"
 
 namespace gbabridge::bsf {

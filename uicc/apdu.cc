@@ -2,7 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge {
 namespace {

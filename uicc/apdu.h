@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge {
 

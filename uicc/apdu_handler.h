@@ -2,7 +2,7 @@
 #ifndef GBABRIDGE_UICC_APDU_HANDLER_H_
 #define GBABRIDGE_UICC_APDU_HANDLER_H_
 
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge {
 

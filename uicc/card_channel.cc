@@ -1,8 +1,8 @@
 #include "uicc/card_channel.h"
 
 #include "absl/strings/str_cat.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/card_error.h"
-#include "uicc/secret_bytes.h"
 
 namespace gbabridge {
 namespace {

@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "uicc/apdu.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge {
 

@@ -1,6 +1,6 @@
 #include "uicc/card_error.h"
 
-#include "uicc/status_reason.h"
+#include "uicc/base/status_reason.h"
 
 namespace gbabridge {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge {
 

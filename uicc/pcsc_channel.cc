@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/card_error.h"
-#include "uicc/secret_bytes.h"
 
 namespace gbabridge {
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "uicc/card_error.h"
+#include "uicc/ef_imsi.h"
 #include "uicc/fcp.h"
 #include "uicc/status_words.h"
 #include "uicc/tlv.h"

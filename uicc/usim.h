@@ -13,11 +13,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/identifiers.h"
+#include "uicc/base/milenage.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/card_channel.h"
-#include "uicc/identifiers.h"
-#include "uicc/milenage.h"
-#include "uicc/secret_bytes.h"
 
 namespace gbabridge {
 

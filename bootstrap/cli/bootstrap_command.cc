@@ -4,11 +4,11 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "bootstrap/bootstrapping_info.h"
 #include "bootstrap/cli/exit_codes.h"
-#include "bootstrap/gba_client.h"
-#include "bootstrap/gba_error.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/client/gba_client.h"
+#include "bootstrap/client/gba_error.h"
+#include "bootstrap/protocol/bootstrapping_info.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "nlohmann/json.hpp"
 #include "uicc/card_error.h"
 #include "uicc/pcsc_channel.h"

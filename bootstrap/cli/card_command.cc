@@ -9,11 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "bootstrap/cli/exit_codes.h"
 #include "nlohmann/json.hpp"
+#include "uicc/base/identifiers.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/card_error.h"
 #include "uicc/iccid.h"
-#include "uicc/identifiers.h"
 #include "uicc/pcsc_channel.h"
-#include "uicc/secret_bytes.h"
 #include "uicc/usim.h"
 
 namespace gbabridge::cli {

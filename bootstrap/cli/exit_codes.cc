@@ -1,6 +1,6 @@
 #include "bootstrap/cli/exit_codes.h"
 
-#include "bootstrap/gba_error.h"
+#include "bootstrap/client/gba_error.h"
 #include "uicc/card_error.h"
 
 namespace gbabridge::cli {

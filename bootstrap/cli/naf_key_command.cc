@@ -10,8 +10,8 @@
 #include "bootstrap/cli/exit_codes.h"
 #include "bootstrap/cli/status_command.h"
 #include "nlohmann/json.hpp"
-#include "uicc/bytes.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::cli {
 namespace {

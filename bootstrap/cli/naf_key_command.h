@@ -12,7 +12,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "bootstrap/cli/daemon_connection.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "gbabridge/v1/gbabridge.pb.h"
 
 namespace gbabridge::cli {

@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "absl/time/time.h"
-#include "bootstrap/bootstrapping_info.h"
 #include "bootstrap/cli/daemon_error_exit.h"
 #include "bootstrap/cli/exit_codes.h"
+#include "bootstrap/protocol/bootstrapping_info.h"
 
 namespace gbabridge::cli {
 namespace {

@@ -29,8 +29,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/card_channel.h"
-#include "uicc/secret_bytes.h"
 #include "uicc/usim.h"
 
 namespace gbabridge::daemon {

@@ -7,9 +7,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "uicc/base/identifiers.h"
 #include "uicc/card_error.h"
 #include "uicc/iccid.h"
-#include "uicc/identifiers.h"
 
 namespace gbabridge::daemon {
 namespace {

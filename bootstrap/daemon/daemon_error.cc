@@ -1,6 +1,6 @@
 #include "bootstrap/daemon/daemon_error.h"
 
-#include "uicc/status_reason.h"
+#include "uicc/base/status_reason.h"
 
 namespace gbabridge::daemon {
 namespace {

@@ -1,5 +1,5 @@
 // Daemon errors: absl::Status with a machine-readable reason attached, as
-// bootstrap/gba_error.h and uicc/card_error.h do. gbabridged maps the reason name to the
+// bootstrap/client/gba_error.h and uicc/card_error.h do. gbabridged maps the reason name to the
 // gRPC trailer `gbabridge-error-reason` (see proto/gbabridge/v1/gbabridge.proto, ERROR MODEL);
 // the names here are ErrorReason value names of that proto.
 #ifndef GBABRIDGE_BOOTSTRAP_DAEMON_DAEMON_ERROR_H_

@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "bootstrap/bootstrap_session.h"
+#include "bootstrap/protocol/bootstrap_session.h"
 
 namespace gbabridge::daemon {
 

@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "bootstrap/daemon/daemon_error.h"
 #include "bootstrap/daemon/grpc_error.h"
-#include "bootstrap/naf_id.h"
-#include "uicc/bytes.h"
+#include "bootstrap/protocol/naf_id.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge::daemon {
 namespace {

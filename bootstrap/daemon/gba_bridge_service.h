@@ -23,13 +23,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "bootstrap/bootstrap_session.h"
 #include "bootstrap/daemon/audit_log.h"
 #include "bootstrap/daemon/card_snapshot.h"
 #include "bootstrap/daemon/event_bus.h"
 #include "bootstrap/daemon/policy.h"
 #include "bootstrap/daemon/rate_limiter.h"
 #include "bootstrap/daemon/session_manager.h"
+#include "bootstrap/protocol/bootstrap_session.h"
 #include "gbabridge/v1/gbabridge.grpc.pb.h"
 
 namespace gbabridge::daemon {

@@ -21,8 +21,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bootstrap/daemon/audit_log.h"
+#include "uicc/base/secure_memory.h"
 #include "uicc/card_error.h"
-#include "uicc/secure_memory.h"
 
 namespace gbabridge::daemon {
 namespace {

@@ -7,7 +7,7 @@
 //
 // Start(): makes the process non-dumpable (prctl(PR_SET_DUMPABLE, 0): no core dumps, no
 // ptrace by other processes of the same user) and checks that key memory can be locked
-// (RLIMIT_MEMLOCK; uicc/secure_memory.h), then starts the server, the listeners and the
+// (RLIMIT_MEMLOCK; uicc/base/secure_memory.h), then starts the server, the listeners and the
 // watcher. The daemon starts without pcscd, a reader or a card: those are reported through
 // the status snapshot and events (PCSCD_NOT_RUNNING, NO_READER, NO_CARD) and retried.
 //
@@ -33,7 +33,7 @@
 #include "bootstrap/daemon/rate_limiter.h"
 #include "bootstrap/daemon/session_manager.h"
 #include "bootstrap/daemon/unix_socket_listener.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace grpc {
 class Server;

@@ -4,10 +4,10 @@
 #include <string_view>
 
 #include "absl/strings/cord.h"
+#include "bootstrap/client/gba_error.h"
 #include "bootstrap/daemon/daemon_error.h"
-#include "bootstrap/gba_error.h"
+#include "uicc/base/status_reason.h"
 #include "uicc/card_error.h"
-#include "uicc/status_reason.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -66,7 +66,7 @@ const ReasonRow* FindRow(std::string_view name) {
   return nullptr;
 }
 
-// Request validation reasons travel like the other layers' (uicc/status_reason.h).
+// Request validation reasons travel like the other layers' (uicc/base/status_reason.h).
 constexpr StatusReasonInfo<RequestErrorReason> kRequestReasons[] = {
     {RequestErrorReason::kIncorrectNafId, "INCORRECT_NAF_ID", absl::StatusCode::kInvalidArgument},
     {RequestErrorReason::kSecurityProtocolUnsupported, "SECURITY_PROTOCOL_NOT_SUPPORTED",

@@ -3,8 +3,8 @@
 // metadata `gbabridge-error-reason` (domain `gbabridge.dev`).
 //
 // Server side: the layers below report errors as absl::Status with a reason payload
-// (uicc/card_error.h, bootstrap/gba_error.h, bootstrap/daemon/daemon_error.h, and the request
-// validation reasons here). ErrorReasonOf() maps them to the proto's ErrorReason and
+// (uicc/card_error.h, bootstrap/client/gba_error.h, bootstrap/daemon/daemon_error.h, and the
+// request validation reasons here). ErrorReasonOf() maps them to the proto's ErrorReason and
 // ToGrpcStatus() puts them on the wire. The gRPC code comes from the proto table, not from
 // the layer's own status code: the table is the contract (e.g. a wrong PIN is
 // PERMISSION_DENIED inside uicc, but FAILED_PRECONDITION / PIN_REJECTED on the wire, since

@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "bootstrap/daemon/rate_limiter.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/naf_id.h"
 
 namespace gbabridge::daemon {
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bootstrap/daemon/daemon_error.h"
-#include "bootstrap/gba_keys.h"
+#include "bootstrap/protocol/gba_keys.h"
 #include "uicc/card_error.h"
 
 namespace gbabridge::daemon {

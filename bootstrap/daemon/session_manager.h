@@ -55,11 +55,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "bootstrap/bootstrap_session.h"
+#include "bootstrap/client/gba_client.h"
 #include "bootstrap/daemon/event_bus.h"
-#include "bootstrap/gba_client.h"
-#include "bootstrap/naf_id.h"
-#include "uicc/secret_bytes.h"
+#include "bootstrap/protocol/bootstrap_session.h"
+#include "bootstrap/protocol/naf_id.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/usim.h"
 
 namespace gbabridge::daemon {

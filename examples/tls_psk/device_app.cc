@@ -19,7 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "examples/tls_psk/device_client.h"
 #include "examples/tls_psk/tcp.h"
 

@@ -8,7 +8,7 @@
 #include "absl/time/clock.h"
 #include "examples/tls_psk/gba_psk.h"
 #include "examples/tls_psk/psk_tls.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::examples {
 namespace {

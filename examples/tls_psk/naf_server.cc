@@ -19,7 +19,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "examples/tls_psk/psk_tls.h"
 #include "examples/tls_psk/tcp.h"
 #include "examples/tls_psk/zn_key_source.h"

@@ -29,7 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "examples/tls_psk/gba_psk.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
 

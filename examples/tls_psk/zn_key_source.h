@@ -26,7 +26,7 @@
 #include "bsf/v1/zn.grpc.pb.h"
 #include "examples/tls_psk/psk_tls.h"
 #include "examples/tls_psk/tcp.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::examples {
 

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "bootstrap/base64.h"
+#include "bootstrap/protocol/base64.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -25,9 +25,9 @@
 #include "tests/integration/cli_runner.h"
 #include "tests/integration/faulty_bsf.h"
 #include "tests/integration/pcsc_sandbox.h"
-#include "uicc/bytes.h"
-#include "uicc/milenage.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/milenage.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::testing {
 namespace {

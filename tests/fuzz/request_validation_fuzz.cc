@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "bootstrap/daemon/policy.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "bsf_sim/zn_service.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "bootstrap/digest_aka.h"
+#include "bootstrap/protocol/digest_aka.h"
 
 namespace gbabridge::testing {
 namespace {

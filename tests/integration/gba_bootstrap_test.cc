@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "bootstrap/gba_client.h"
-#include "bootstrap/gba_error.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/client/gba_client.h"
+#include "bootstrap/client/gba_error.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"

@@ -10,9 +10,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "bootstrap/bootstrapping_info.h"
-#include "bootstrap/digest_aka.h"
-#include "uicc/milenage.h"
+#include "bootstrap/protocol/bootstrapping_info.h"
+#include "bootstrap/protocol/digest_aka.h"
+#include "uicc/base/milenage.h"
 
 namespace gbabridge::testing {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <cstdint>
 
-#include "uicc/bytes.h"
-#include "uicc/milenage.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/milenage.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::testing {
 

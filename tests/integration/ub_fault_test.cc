@@ -8,8 +8,8 @@
 #include <chrono>
 #include <filesystem>
 
-#include "bootstrap/gba_client.h"
-#include "bootstrap/gba_error.h"
+#include "bootstrap/client/gba_client.h"
+#include "bootstrap/client/gba_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/bsf_sim_process.h"

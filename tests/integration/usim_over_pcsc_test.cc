@@ -9,8 +9,8 @@
 #include "gtest/gtest.h"
 #include "tests/integration/pcsc_sandbox.h"
 #include "tests/integration/test_vectors.h"
+#include "uicc/base/milenage.h"
 #include "uicc/card_error.h"
-#include "uicc/milenage.h"
 #include "uicc/pcsc_channel.h"
 #include "uicc/usim.h"
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "uicc/gba_u_mac.h"
+#include "uicc/base/gba_u_mac.h"
 
 namespace gbabridge {
 

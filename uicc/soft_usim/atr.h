@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge {
 

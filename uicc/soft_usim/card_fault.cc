@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/soft_usim/apdu_log.h"
 
 namespace gbabridge {

@@ -40,7 +40,7 @@
 
 #include "absl/status/statusor.h"
 #include "uicc/apdu_handler.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge {
 

@@ -28,9 +28,9 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "uicc/bytes.h"
-#include "uicc/milenage.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/milenage.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge {
 

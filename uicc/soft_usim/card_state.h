@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "uicc/bytes.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/soft_usim/sqn_array.h"
 
 namespace gbabridge {

@@ -6,7 +6,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "uicc/identifiers.h"
+#include "uicc/base/identifiers.h"
+#include "uicc/ef_imsi.h"
 #include "uicc/soft_usim/gba_files.h"
 #include "uicc/tlv.h"
 

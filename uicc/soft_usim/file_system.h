@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 #include "uicc/soft_usim/card_profile.h"
 
 namespace gbabridge {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 #include "uicc/soft_usim/apdu_log.h"
 #include "uicc/soft_usim/atr.h"
 #include "uicc/soft_usim/gba_files.h"

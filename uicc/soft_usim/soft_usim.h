@@ -29,7 +29,7 @@
 #include "absl/status/statusor.h"
 #include "uicc/apdu.h"
 #include "uicc/apdu_handler.h"
-#include "uicc/milenage.h"
+#include "uicc/base/milenage.h"
 #include "uicc/soft_usim/card_profile.h"
 #include "uicc/soft_usim/card_state.h"
 #include "uicc/soft_usim/card_state_store.h"

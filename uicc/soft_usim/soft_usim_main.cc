@@ -12,7 +12,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
-#include "uicc/identifiers.h"
+#include "uicc/base/identifiers.h"
 #include "uicc/soft_usim/apdu_log.h"
 #include "uicc/soft_usim/card_fault.h"
 #include "uicc/soft_usim/card_profile.h"

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "uicc/kdf.h"
+#include "uicc/base/kdf.h"
 #include "uicc/soft_usim/aka_check.h"
 #include "uicc/soft_usim/gba_files.h"
 #include "uicc/soft_usim/soft_usim.h"

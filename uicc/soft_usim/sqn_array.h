@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "uicc/milenage.h"
+#include "uicc/base/milenage.h"
 
 namespace gbabridge {
 

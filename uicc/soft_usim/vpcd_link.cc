@@ -13,7 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge {
 namespace {

@@ -1,4 +1,4 @@
-#include "bootstrap/base64.h"
+#include "bootstrap/protocol/base64.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "bootstrap/bootstrapping_info.h"
+#include "bootstrap/protocol/bootstrapping_info.h"
 
 #include <string>
 

@@ -1,11 +1,11 @@
-#include "bootstrap/digest_aka.h"
+#include "bootstrap/protocol/digest_aka.h"
 
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "bootstrap/base64.h"
+#include "bootstrap/protocol/base64.h"
 #include "gtest/gtest.h"
 
 namespace gbabridge {

@@ -1,4 +1,4 @@
-#include "bootstrap/gba_keys.h"
+#include "bootstrap/protocol/gba_keys.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "bootstrap/base64.h"
+#include "bootstrap/protocol/base64.h"
 #include "gtest/gtest.h"
 
 namespace gbabridge {

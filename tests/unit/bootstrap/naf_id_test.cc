@@ -1,4 +1,4 @@
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/naf_id.h"
 
 #include <string>
 

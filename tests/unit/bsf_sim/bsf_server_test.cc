@@ -1,5 +1,5 @@
 // The assembled BSF (BsfServer) on ephemeral ports, driven by the project's own GBA client
-// (bootstrap/gba_client.h) over a software USIM in process: GBA_ME, GBA_U and a
+// (bootstrap/client/gba_client.h) over a software USIM in process: GBA_ME, GBA_U and a
 // resynchronisation, each ending with the NAF's key from Zn equal to the UE's key.
 #include "bsf_sim/bsf_server.h"
 
@@ -12,8 +12,8 @@
 #include "../soft_usim/soft_usim_test_util.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "bootstrap/gba_client.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/client/gba_client.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "bsf_sim/subscriber_import.h"
 #include "bsf_sim_test_util.h"

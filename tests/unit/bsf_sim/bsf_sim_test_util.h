@@ -20,9 +20,9 @@
 #include "bsf_sim/subscriber_import.h"
 #include "bsf_sim/subscriber_store.h"
 #include "gtest/gtest.h"
-#include "uicc/bytes.h"
-#include "uicc/milenage.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/milenage.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::bsf::testing {
 

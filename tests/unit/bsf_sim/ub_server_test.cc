@@ -1,6 +1,6 @@
 // The Ub state machine over real HTTP on 127.0.0.1 (ephemeral port), driven with
 // cpp-httplib's client. The UE's side (AUTN check, RES, AUTS) is computed here with
-// Milenage; digests with bootstrap/digest_aka.h.
+// Milenage; digests with bootstrap/protocol/digest_aka.h.
 #include "bsf_sim/ub_server.h"
 
 #include <httplib.h>
@@ -12,9 +12,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "bootstrap/base64.h"
-#include "bootstrap/bootstrapping_info.h"
-#include "bootstrap/digest_aka.h"
+#include "bootstrap/protocol/base64.h"
+#include "bootstrap/protocol/bootstrapping_info.h"
+#include "bootstrap/protocol/digest_aka.h"
 #include "bsf_sim/av_generator.h"
 #include "bsf_sim/in_memory_session_store.h"
 #include "bsf_sim/sqn_scheme.h"

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "bootstrap/gba_keys.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "bsf_sim/in_memory_session_store.h"
 #include "bsf_sim/naf_token.h"

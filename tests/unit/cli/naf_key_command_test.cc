@@ -7,7 +7,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/unit/cli/fake_gba_bridge.h"
-#include "uicc/bytes.h"
+#include "uicc/base/bytes.h"
 
 namespace gbabridge::cli {
 namespace {

@@ -29,7 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "bootstrap/daemon/audit_log.h"
 #include "bootstrap/daemon/grpc_error.h"
-#include "bootstrap/naf_id.h"
+#include "bootstrap/protocol/naf_id.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "bsf_sim/bsf_server.h"
 #include "bsf_sim/subscriber_import.h"

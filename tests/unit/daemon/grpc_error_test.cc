@@ -14,8 +14,8 @@
 #include <string>
 #include <utility>
 
+#include "bootstrap/client/gba_error.h"
 #include "bootstrap/daemon/daemon_error.h"
-#include "bootstrap/gba_error.h"
 #include "gbabridge/v1/gbabridge.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"

@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "soft_usim_test_util.h"
-#include "uicc/identifiers.h"
+#include "uicc/base/identifiers.h"
 #include "uicc/soft_usim/apdu_log.h"
 #include "uicc/soft_usim/file_system.h"
 #include "uicc/soft_usim/soft_usim.h"

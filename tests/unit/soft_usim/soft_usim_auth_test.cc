@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "soft_usim_test_util.h"
-#include "uicc/kdf.h"
+#include "uicc/base/kdf.h"
 #include "uicc/soft_usim/file_system.h"
 
 namespace gbabridge {

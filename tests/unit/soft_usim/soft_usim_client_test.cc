@@ -2,8 +2,8 @@
 // in both transmission protocols: the two sides agree on every exchange a GBA client uses.
 #include "gtest/gtest.h"
 #include "soft_usim_test_util.h"
+#include "uicc/base/kdf.h"
 #include "uicc/in_process_channel.h"
-#include "uicc/kdf.h"
 #include "uicc/soft_usim/file_system.h"
 #include "uicc/usim.h"
 

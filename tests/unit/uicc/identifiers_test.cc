@@ -1,7 +1,8 @@
-#include "uicc/identifiers.h"
+#include "uicc/base/identifiers.h"
 
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"
+#include "uicc/ef_imsi.h"
 
 namespace gbabridge {
 namespace {

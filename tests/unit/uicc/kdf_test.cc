@@ -1,4 +1,4 @@
-#include "uicc/kdf.h"
+#include "uicc/base/kdf.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -1,4 +1,4 @@
-#include "uicc/milenage.h"
+#include "uicc/base/milenage.h"
 
 #include <algorithm>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 #include <type_traits>
 

@@ -1,4 +1,4 @@
-#include "uicc/secure_memory.h"
+#include "uicc/base/secure_memory.h"
 
 #include <sys/resource.h>
 
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "uicc/secret_bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge {
 namespace {

@@ -1,6 +1,6 @@
-#include "uicc/status_reason.h"
+#include "uicc/base/status_reason.h"
 
-#include "bootstrap/gba_error.h"
+#include "bootstrap/client/gba_error.h"
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"
 

@@ -9,10 +9,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "uicc/base/kdf.h"
+#include "uicc/base/milenage.h"
 #include "uicc/card_error.h"
 #include "uicc/in_process_channel.h"
-#include "uicc/kdf.h"
-#include "uicc/milenage.h"
 #include "uicc/soft_usim/soft_usim.h"
 
 namespace gbabridge {

@@ -1,0 +1,37 @@
+// GBA key derivations (TS 33.220 Annex B), as thin wrappers over the one KDF in
+// uicc/base/kdf.h. Each wrapper cites its clause.
+#ifndef GBABRIDGE_BOOTSTRAP_PROTOCOL_GBA_KEYS_H_
+#define GBABRIDGE_BOOTSTRAP_PROTOCOL_GBA_KEYS_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "bootstrap/protocol/naf_id.h"
+#include "uicc/base/bytes.h"
+#include "uicc/base/secret_bytes.h"
+
+namespace gbabridge {
+
+// Ks = CK || IK (TS 33.220 §4.5.2).
+SecretBytes MakeKs(const SecretBytes& ck, const SecretBytes& ik);
+
+// Ks_NAF (GBA_ME) = KDF(Ks, 0x01, "gba-me", RAND, IMPI, NAF_Id) (TS 33.220 B.3).
+absl::StatusOr<SecretBytes> DeriveKsNaf(const SecretBytes& ks, ByteView rand, std::string_view impi,
+                                        const NafId& naf);
+// Ks_ext_NAF (GBA_U): the same derivation, computed on the UICC or by the BSF (B.3).
+absl::StatusOr<SecretBytes> DeriveKsExtNafFor(const SecretBytes& ks, ByteView rand,
+                                              std::string_view impi, const NafId& naf);
+// Ks_int_NAF (GBA_U) with P0 = "gba-u" (B.3).
+absl::StatusOr<SecretBytes> DeriveKsIntNafFor(const SecretBytes& ks, ByteView rand,
+                                              std::string_view impi, const NafId& naf);
+
+// TMPI (TS 33.220 B.4): base64 of the first 24 bytes of
+// KDF(Ks, 0x01, "gba-me", RAND, IMPI, BSF FQDN || 01 00 00 01 00), then
+// "@tmpi.bsf.3gppnetwork.org".
+absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand, std::string_view impi,
+                                       std::string_view bsf_fqdn);
+
+}  // namespace gbabridge
+
+#endif  // GBABRIDGE_BOOTSTRAP_PROTOCOL_GBA_KEYS_H_
