@@ -46,7 +46,7 @@
 #include "tests/integration/bsf_sim_process.h"
 #include "tests/integration/pcsc_sandbox.h"
 #include "tests/integration/simulated_ue.h"
-#include "uicc/pcsc_channel.h"
+#include "uicc/pcsc_transport.h"
 #include "uicc/usim.h"
 
 namespace gbabridge::bench {
@@ -191,8 +191,8 @@ std::vector<Row> DevicePhase(const Options& o) {
       testing::WriteTestProfile(dir, /*gba_u=*/false), dir / "card-state.json");
   if (!card.ok()) return {Failed(figure, target, card.status())};
   if (absl::Status s = (*sandbox)->WaitForCard(true); !s.ok()) return {Failed(figure, target, s)};
-  absl::StatusOr<std::unique_ptr<PcscChannel>> channel =
-      PcscChannel::Connect({.reader = testing::PcscSandbox::kReaderName});
+  absl::StatusOr<std::unique_ptr<PcscTransport>> channel =
+      PcscTransport::Connect({.reader = testing::PcscSandbox::kReaderName});
   if (!channel.ok()) return {Failed(figure, target, channel.status())};
 
   Usim usim(**channel);

@@ -10,22 +10,13 @@
 
 #include "absl/strings/str_format.h"
 #include "uicc/card_error.h"
+#include "uicc/pcsc_readers.h"
 
 namespace gbabridge {
 namespace {
 
 // pcsc-lite's pseudo-reader whose state changes when a reader is added or removed.
 constexpr char kPnpNotification[] = "\\\\?PnP?\\Notification";
-
-absl::Status PcscError(LONG rv, absl::string_view operation) {
-  if (rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED || rv == SCARD_E_INVALID_HANDLE) {
-    return CardError(CardErrorReason::kPcscdNotRunning,
-                     "pcscd is not running (start it, e.g. `systemctl start pcscd`)");
-  }
-  return CardError(CardErrorReason::kTransportFailed,
-                   absl::StrFormat("PC/SC %s failed: %s (0x%08X)", operation,
-                                   pcsc_stringify_error(rv), static_cast<uint32_t>(rv)));
-}
 
 }  // namespace
 
@@ -47,7 +38,9 @@ struct PcscReaderMonitor::State {
   }
 
   absl::Status Fail(LONG rv, absl::string_view operation) {
-    absl::Status error = PcscError(rv, operation);
+    return Fail(PcscContextError(rv, operation));
+  }
+  absl::Status Fail(absl::Status error) {
     if (GetCardErrorReason(error) == CardErrorReason::kPcscdNotRunning) {
       std::lock_guard<std::mutex> lock(mu);
       DropContextLocked();
@@ -61,33 +54,15 @@ struct PcscReaderMonitor::State {
     DropContextLocked();
     SCARDCONTEXT fresh = 0;
     const LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &fresh);
-    if (rv != SCARD_S_SUCCESS) return PcscError(rv, "SCardEstablishContext");
+    if (rv != SCARD_S_SUCCESS) return PcscContextError(rv, "SCardEstablishContext");
     context = fresh;
     has_context = true;
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<std::string>> ListReaders() {
-    DWORD size = 0;
-    LONG rv = SCardListReaders(context, nullptr, nullptr, &size);
-    std::string buffer;
-    if (rv == SCARD_S_SUCCESS) {
-      buffer.assign(size, '\0');
-      rv = SCardListReaders(context, nullptr, buffer.data(), &size);
-    }
-    if (rv == SCARD_E_NO_READERS_AVAILABLE) return std::vector<std::string>();
-    if (rv != SCARD_S_SUCCESS) return Fail(rv, "SCardListReaders");
-    buffer.resize(std::min<size_t>(size, buffer.size()));
-    // A multi-string: names separated by NUL, ended by an empty name.
-    std::vector<std::string> names;
-    size_t start = 0;
-    while (start < buffer.size()) {
-      const size_t end = buffer.find('\0', start);
-      const size_t stop = end == std::string::npos ? buffer.size() : end;
-      if (stop == start) break;
-      names.push_back(buffer.substr(start, stop - start));
-      start = stop + 1;
-    }
+    absl::StatusOr<std::vector<std::string>> names = ListPcscReaderNames(context);
+    if (!names.ok()) return Fail(names.status());
     return names;
   }
 };
@@ -99,7 +74,7 @@ PcscReaderMonitor::~PcscReaderMonitor() {
   state_->DropContextLocked();
 }
 
-absl::StatusOr<std::vector<PcscReaderState>> PcscReaderMonitor::Wait(absl::Duration timeout) {
+absl::StatusOr<std::vector<ReaderState>> PcscReaderMonitor::Wait(absl::Duration timeout) {
   State& s = *state_;
   // A reader may vanish between the listing and the wait (SCARD_E_UNKNOWN_READER): list
   // again at once, a few times at most.
@@ -144,7 +119,7 @@ absl::StatusOr<std::vector<PcscReaderState>> PcscReaderMonitor::Wait(absl::Durat
     if (rv == SCARD_S_SUCCESS) s.pnp_state = states.back().dwEventState & ~SCARD_STATE_CHANGED;
     s.known = std::move(now);
 
-    std::vector<PcscReaderState> readers;
+    std::vector<ReaderState> readers;
     for (const std::string& name : *names) {
       auto it = s.known.find(name);
       if (it == s.known.end()) continue;  // never looked at (cancelled before it was)

@@ -5,40 +5,28 @@
 #ifndef GBABRIDGE_UICC_PCSC_READER_MONITOR_H_
 #define GBABRIDGE_UICC_PCSC_READER_MONITOR_H_
 
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "uicc/card_presence.h"
 
 namespace gbabridge {
 
-// One reader as PC/SC reports it.
-struct PcscReaderState {
-  std::string name;
-  bool card_present = false;
-  // pcsc-lite's per-reader event counter (high 16 bits of dwEventState): it moves on every
-  // insertion and removal, so a card swapped between two looks is still noticed.
-  uint32_t event_count = 0;
-};
-
-class PcscReaderMonitor {
+class PcscReaderMonitor : public CardPresenceSource {
  public:
   PcscReaderMonitor();
-  ~PcscReaderMonitor();
+  ~PcscReaderMonitor() override;
   PcscReaderMonitor(const PcscReaderMonitor&) = delete;
   PcscReaderMonitor& operator=(const PcscReaderMonitor&) = delete;
 
-  // The readers, returned as soon as a reader or card changed since the previous call (at
-  // once on the first call) or after at most `timeout`. No readers is an empty list. A
-  // CardError (kPcscdNotRunning, kTransportFailed) when PC/SC cannot be used; the next call
-  // starts again with a new context. One thread at a time.
-  absl::StatusOr<std::vector<PcscReaderState>> Wait(absl::Duration timeout);
+  // CardPresenceSource. The errors are CardErrors kPcscdNotRunning and kTransportFailed.
+  absl::StatusOr<std::vector<ReaderState>> Wait(absl::Duration timeout) override;
 
   // Makes a Wait() in progress on another thread return soon (SCardCancel). Thread-safe.
-  void Interrupt();
+  void Interrupt() override;
 
  private:
   struct State;

@@ -119,7 +119,7 @@ absl::Status StatusWordError(uint16_t sw, absl::string_view operation) {
   }
 }
 
-Usim::Usim(CardChannel& channel) : channel_(channel) {}
+Usim::Usim(CardTransport& channel) : channel_(channel) {}
 
 bool Usim::HasService(ByteView ust, int service) {
   if (service < 1) return false;

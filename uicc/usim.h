@@ -1,4 +1,4 @@
-// Usim: application-level operations on a USIM (and ISIM) over any CardChannel.
+// Usim: application-level operations on a USIM (and ISIM) over any CardTransport.
 //
 // Each public operation runs inside one exclusive card transaction. A card reset by
 // someone else loses the selected application: the operation re-selects and retries once.
@@ -17,7 +17,7 @@
 #include "uicc/base/identifiers.h"
 #include "uicc/base/milenage.h"
 #include "uicc/base/secret_bytes.h"
-#include "uicc/card_channel.h"
+#include "uicc/card_transport.h"
 
 namespace gbabridge {
 
@@ -66,7 +66,7 @@ struct CardApplications {
 
 class Usim {
  public:
-  explicit Usim(CardChannel& channel);
+  explicit Usim(CardTransport& channel);
 
   // Finds the USIM (and ISIM) AIDs in EF_DIR, falling back to selecting the USIM by its
   // AID prefix when EF_DIR is missing or lists none (TS 102 221 §13.1).
@@ -120,7 +120,7 @@ class Usim {
   absl::StatusOr<std::optional<std::string>> ReadIsimImpiLocked();
   absl::StatusOr<Imsi> ReadImsiLocked();
 
-  CardChannel& channel_;
+  CardTransport& channel_;
   std::optional<CardApplications> applications_;
 };
 

@@ -11,7 +11,7 @@
 #include "bootstrap/protocol/naf_id.h"
 #include "nlohmann/json.hpp"
 #include "uicc/card_error.h"
-#include "uicc/pcsc_channel.h"
+#include "uicc/pcsc_transport.h"
 #include "uicc/usim.h"
 
 namespace gbabridge::cli {
@@ -46,8 +46,8 @@ int RunBootstrap(const BootstrapOptions& options, std::ostream& out, std::ostrea
   absl::StatusOr<NafId> naf = NafId::Create(options.naf_fqdn, *ua);
   if (!naf.ok()) return Fail(naf.status(), options, out, err);
 
-  absl::StatusOr<std::unique_ptr<PcscChannel>> channel =
-      PcscChannel::Connect(PcscOptions{.reader = options.card.reader});
+  absl::StatusOr<std::unique_ptr<PcscTransport>> channel =
+      PcscTransport::Connect(PcscOptions{.reader = options.card.reader});
   if (!channel.ok()) return Fail(channel.status(), options, out, err);
   Usim usim(**channel);
   absl::Status pin = VerifyPinFromFile(usim, options.card);

@@ -13,7 +13,7 @@
 #include "uicc/base/secret_bytes.h"
 #include "uicc/card_error.h"
 #include "uicc/iccid.h"
-#include "uicc/pcsc_channel.h"
+#include "uicc/pcsc_transport.h"
 #include "uicc/usim.h"
 
 namespace gbabridge::cli {
@@ -58,8 +58,8 @@ absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
   return pin;
 }
 
-absl::StatusOr<std::unique_ptr<PcscChannel>> OpenCard(const CardOptions& options) {
-  return PcscChannel::Connect(PcscOptions{.reader = options.reader});
+absl::StatusOr<std::unique_ptr<PcscTransport>> OpenCard(const CardOptions& options) {
+  return PcscTransport::Connect(PcscOptions{.reader = options.reader});
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ std::string PinText(const PinState& pin) {
 }  // namespace
 
 int RunCardReaders(const CardOptions& options, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<std::vector<PcscReaderInfo>> readers = PcscChannel::ListReaders();
+  absl::StatusOr<std::vector<PcscReaderInfo>> readers = PcscTransport::ListReaders();
   if (!readers.ok()) return Fail(readers.status(), options, out, err);
   if (options.json) {
     json list = json::array();
@@ -102,7 +102,7 @@ int RunCardReaders(const CardOptions& options, std::ostream& out, std::ostream& 
 }
 
 int RunCardInfo(const CardInfoOptions& options, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<PcscChannel>> channel = OpenCard(options.card);
+  absl::StatusOr<std::unique_ptr<PcscTransport>> channel = OpenCard(options.card);
   if (!channel.ok()) return Fail(channel.status(), options.card, out, err);
   Usim usim(**channel);
 
@@ -198,7 +198,7 @@ int RunCardAuthenticate(const CardAuthenticateOptions& options, std::ostream& ou
     return Fail(absl::InvalidArgumentError("--rand and --autn take 16 bytes of hex each"),
                 options.card, out, err);
   }
-  absl::StatusOr<std::unique_ptr<PcscChannel>> channel = OpenCard(options.card);
+  absl::StatusOr<std::unique_ptr<PcscTransport>> channel = OpenCard(options.card);
   if (!channel.ok()) return Fail(channel.status(), options.card, out, err);
   Usim usim(**channel);
   absl::Status pin_status = VerifyPinFromFile(usim, options.card);

@@ -14,7 +14,7 @@
 #include "uicc/apdu.h"
 #include "uicc/card_error.h"
 #include "uicc/iccid.h"
-#include "uicc/pcsc_channel.h"
+#include "uicc/pcsc_transport.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -22,9 +22,9 @@ namespace {
 // Wraps the real channel to see the transport errors that pass through it: Usim operations
 // run deep inside the SessionManager, so a removal or a reset by another PC/SC client would
 // otherwise go unnoticed here, and the card would stay without its PIN verified.
-class ObservingChannel : public CardChannel {
+class ObservingChannel : public CardTransport {
  public:
-  ObservingChannel(std::unique_ptr<CardChannel> inner, CardSlot::Observed& observed)
+  ObservingChannel(std::unique_ptr<CardTransport> inner, CardSlot::Observed& observed)
       : inner_(std::move(inner)), observed_(observed) {}
 
   absl::Status BeginTransaction() override { return Note(inner_->BeginTransaction()); }
@@ -59,7 +59,7 @@ class ObservingChannel : public CardChannel {
     return status;
   }
 
-  std::unique_ptr<CardChannel> inner_;
+  std::unique_ptr<CardTransport> inner_;
   CardSlot::Observed& observed_;
 };
 
@@ -108,11 +108,11 @@ absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
 CardSlot::CardSlot(CardSlotOptions options) : options_(std::move(options)) {
   if (!options_.open_channel) {
     const std::string reader = options_.reader;
-    options_.open_channel = [reader]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
-      absl::StatusOr<std::unique_ptr<PcscChannel>> channel =
-          PcscChannel::Connect(PcscOptions{.reader = reader});
+    options_.open_channel = [reader]() -> absl::StatusOr<std::unique_ptr<CardTransport>> {
+      absl::StatusOr<std::unique_ptr<PcscTransport>> channel =
+          PcscTransport::Connect(PcscOptions{.reader = reader});
       if (!channel.ok()) return channel.status();
-      return std::unique_ptr<CardChannel>(*std::move(channel));
+      return std::unique_ptr<CardTransport>(*std::move(channel));
     };
   }
 }
@@ -121,7 +121,7 @@ CardSlot::~CardSlot() = default;
 
 absl::StatusOr<Usim*> CardSlot::Provide() {
   if (channel_ == nullptr) {
-    absl::StatusOr<std::unique_ptr<CardChannel>> channel = options_.open_channel();
+    absl::StatusOr<std::unique_ptr<CardTransport>> channel = options_.open_channel();
     if (!channel.ok()) return channel.status();
     channel_ = std::make_unique<ObservingChannel>(*std::move(channel), observed_);
     ready_ = false;

@@ -1,9 +1,9 @@
 // CardSlot: the daemon's card, i.e. the SessionManager's UsimProvider over PC/SC. It owns the
-// card channel (PcscChannel, uicc/pcsc_channel.h) and the Usim on it, and makes sure that the
+// card channel (PcscTransport, uicc/pcsc_transport.h) and the Usim on it, and makes sure that the
 // Usim it hands out is ready for an operation:
 //
 // - Connects lazily (the daemon starts without pcscd, a reader or a card) and retries on every
-//   request until it succeeds; PcscChannel itself then reconnects after a removal or a pcscd
+//   request until it succeeds; PcscTransport itself then reconnects after a removal or a pcscd
 //   restart.
 // - After a card change (the CardWatcher calls NotifyCardChanged() on removal and insertion)
 //   or a kCardRemoved / kCardReset error seen on the channel, it starts afresh: a new Usim
@@ -30,7 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "uicc/base/secret_bytes.h"
-#include "uicc/card_channel.h"
+#include "uicc/card_transport.h"
 #include "uicc/usim.h"
 
 namespace gbabridge::daemon {
@@ -43,9 +43,9 @@ absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path);
 struct CardSlotOptions {
   std::string reader;  // exact PC/SC reader name; empty: the first reader with a card
   SecretBytes pin;     // PIN1; empty: none configured
-  // Opens the card channel; null: PcscChannel::Connect(reader). Tests inject an in-process
+  // Opens the card channel; null: PcscTransport::Connect(reader). Tests inject an in-process
   // card here.
-  std::function<absl::StatusOr<std::unique_ptr<CardChannel>>()> open_channel;
+  std::function<absl::StatusOr<std::unique_ptr<CardTransport>>()> open_channel;
 };
 
 class CardSlot {
@@ -82,7 +82,7 @@ class CardSlot {
   std::atomic<uint64_t> generation_{0};
   uint64_t seen_generation_ = 0;
   Observed observed_;
-  std::unique_ptr<CardChannel> channel_;  // the observing wrapper around the real channel
+  std::unique_ptr<CardTransport> channel_;  // the observing wrapper around the real channel
   std::unique_ptr<Usim> usim_;
   bool ready_ = false;
   bool new_card_ = true;

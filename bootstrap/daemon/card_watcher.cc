@@ -10,22 +10,12 @@
 #include "uicc/base/identifiers.h"
 #include "uicc/card_error.h"
 #include "uicc/iccid.h"
+#include "uicc/pcsc_reader_monitor.h"
 
 namespace gbabridge::daemon {
 namespace {
 
 std::string Sv(absl::string_view s) { return std::string(s.data(), s.size()); }
-
-class PcscReaderStateSource : public ReaderStateSource {
- public:
-  absl::StatusOr<std::vector<ReaderStatus>> Wait(absl::Duration timeout) override {
-    return monitor_.Wait(timeout);
-  }
-  void Interrupt() override { monitor_.Interrupt(); }
-
- private:
-  PcscReaderMonitor monitor_;
-};
 
 PinStatus ToPinStatus(const PinState& pin) {
   if (pin.blocked) return PinStatus::kBlocked;
@@ -37,21 +27,21 @@ absl::Time Now() { return absl::Now(); }
 
 }  // namespace
 
-std::unique_ptr<ReaderStateSource> MakePcscReaderStateSource() {
-  return std::make_unique<PcscReaderStateSource>();
+std::unique_ptr<CardPresenceSource> MakePcscReaderStateSource() {
+  return std::make_unique<PcscReaderMonitor>();
 }
 
-std::string ChooseReader(const std::vector<ReaderStatus>& readers, std::string_view configured,
+std::string ChooseReader(const std::vector<ReaderState>& readers, std::string_view configured,
                          std::string_view current) {
   if (!configured.empty()) return std::string(configured);
   const auto find = [&](std::string_view name) {
     return std::find_if(readers.begin(), readers.end(),
-                        [&](const ReaderStatus& r) { return r.name == name; });
+                        [&](const ReaderState& r) { return r.name == name; });
   };
   if (auto it = find(current); !current.empty() && it != readers.end() && it->card_present) {
     return it->name;
   }
-  for (const ReaderStatus& r : readers) {
+  for (const ReaderState& r : readers) {
     if (r.card_present) return r.name;
   }
   if (!current.empty() && find(current) != readers.end()) return std::string(current);
@@ -59,7 +49,7 @@ std::string ChooseReader(const std::vector<ReaderStatus>& readers, std::string_v
 }
 
 CardWatcher::CardWatcher(SessionManager& sessions, EventBus& events,
-                         std::unique_ptr<ReaderStateSource> source, CardWatcherOptions options)
+                         std::unique_ptr<CardPresenceSource> source, CardWatcherOptions options)
     : sessions_(sessions),
       events_(events),
       source_(std::move(source)),
@@ -129,7 +119,7 @@ void CardWatcher::Tick() {
 }
 
 void CardWatcher::PollOnce(absl::Duration wait) {
-  absl::StatusOr<std::vector<ReaderStatus>> readers = source_->Wait(wait);
+  absl::StatusOr<std::vector<ReaderState>> readers = source_->Wait(wait);
   if (!readers.ok()) {
     HandleSourceError(readers.status());
     return;
@@ -143,7 +133,7 @@ void CardWatcher::PollOnce(absl::Duration wait) {
 
   const std::string reader = ChooseReader(*readers, options_.reader, current_reader_);
   auto it = std::find_if(readers->begin(), readers->end(),
-                         [&](const ReaderStatus& r) { return r.name == reader; });
+                         [&](const ReaderState& r) { return r.name == reader; });
   const bool reader_exists = it != readers->end();
   const bool present = reader_exists && it->card_present;
   const uint32_t count = reader_exists ? it->event_count : 0;

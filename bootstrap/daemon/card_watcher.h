@@ -50,34 +50,19 @@
 #include "bootstrap/daemon/card_snapshot.h"
 #include "bootstrap/daemon/event_bus.h"
 #include "bootstrap/daemon/session_manager.h"
-#include "uicc/pcsc_reader_monitor.h"
+#include "uicc/card_presence.h"
 
 namespace gbabridge::daemon {
 
-// One reader as PC/SC reports it (name, card present, pcsc-lite's event counter).
-using ReaderStatus = PcscReaderState;
-
-// Where the watcher gets reader states from: PC/SC in the daemon, a script in tests.
-class ReaderStateSource {
- public:
-  virtual ~ReaderStateSource() = default;
-  // The readers, returned once something may have changed or after at most `timeout`.
-  // A CardError (PCSCD_NOT_RUNNING, ...) when PC/SC cannot be reached; the next call tries
-  // again from scratch. No readers is an empty list, not an error.
-  virtual absl::StatusOr<std::vector<ReaderStatus>> Wait(absl::Duration timeout) = 0;
-  // Makes a Wait() in progress on another thread return soon. Thread-safe.
-  virtual void Interrupt() = 0;
-};
-
 // PC/SC through PcscReaderMonitor (uicc/pcsc_reader_monitor.h): SCardGetStatusChange with
 // its own context, re-established after pcscd restarts, cancelled by Interrupt().
-std::unique_ptr<ReaderStateSource> MakePcscReaderStateSource();
+std::unique_ptr<CardPresenceSource> MakePcscReaderStateSource();
 
 // The reader the daemon uses: the configured one; else the current one while it still has a
 // card; else the first reader with a card; else the current one if it is still there; else
-// the first reader; else "" (no reader). Mirrors PcscChannel's choice (first reader with a
+// the first reader; else "" (no reader). Mirrors PcscTransport's choice (first reader with a
 // card) while not jumping between readers needlessly.
-std::string ChooseReader(const std::vector<ReaderStatus>& readers, std::string_view configured,
+std::string ChooseReader(const std::vector<ReaderState>& readers, std::string_view configured,
                          std::string_view current);
 
 struct CardWatcherOptions {
@@ -96,8 +81,8 @@ struct CardWatcherOptions {
 class CardWatcher {
  public:
   // `sessions` and `events` must outlive the watcher.
-  CardWatcher(SessionManager& sessions, EventBus& events, std::unique_ptr<ReaderStateSource> source,
-              CardWatcherOptions options);
+  CardWatcher(SessionManager& sessions, EventBus& events,
+              std::unique_ptr<CardPresenceSource> source, CardWatcherOptions options);
   ~CardWatcher();  // Stop()
   CardWatcher(const CardWatcher&) = delete;
   CardWatcher& operator=(const CardWatcher&) = delete;
@@ -130,7 +115,7 @@ class CardWatcher {
 
   SessionManager& sessions_;
   EventBus& events_;
-  std::unique_ptr<ReaderStateSource> source_;
+  std::unique_ptr<CardPresenceSource> source_;
   const CardWatcherOptions options_;
 
   mutable std::mutex snapshot_mu_;

@@ -144,7 +144,7 @@ absl::StatusOr<std::unique_ptr<Gbabridged>> Gbabridged::Create(DaemonConfig conf
   daemon->sessions_ = std::make_unique<SessionManager>(
       [slot]() -> absl::StatusOr<Usim*> { return slot->Provide(); }, std::move(session_options));
 
-  std::unique_ptr<ReaderStateSource> source = std::move(daemon->hooks_.reader_states);
+  std::unique_ptr<CardPresenceSource> source = std::move(daemon->hooks_.reader_states);
   if (source == nullptr) source = MakePcscReaderStateSource();
   daemon->watcher_ = std::make_unique<CardWatcher>(
       *daemon->sessions_, *daemon->events_, std::move(source),

@@ -47,9 +47,9 @@ inline constexpr char kGbabridgedVersion[] = "0.1.0";
 // Replacements for the PC/SC parts, for tests that embed the daemon.
 struct GbabridgedHooks {
   // Opens the card (CardSlotOptions::open_channel); null: PC/SC.
-  std::function<absl::StatusOr<std::unique_ptr<CardChannel>>()> open_channel;
+  std::function<absl::StatusOr<std::unique_ptr<CardTransport>>()> open_channel;
   // Reader states for the CardWatcher; null: PC/SC.
-  std::unique_ptr<ReaderStateSource> reader_states;
+  std::unique_ptr<CardPresenceSource> reader_states;
   // False leaves the process dumpable (e.g. a test process that wants core dumps).
   bool harden_process = true;
   // Registered beside GbaBridge on the same server and listeners (not owned; must outlive

@@ -15,8 +15,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "uicc/card_channel.h"
 #include "uicc/card_error.h"
+#include "uicc/card_transport.h"
 #include "uicc/usim.h"
 
 namespace {
@@ -24,7 +24,7 @@ namespace {
 using gbabridge::Bytes;
 using gbabridge::ByteView;
 
-class FuzzedCard : public gbabridge::CardChannel {
+class FuzzedCard : public gbabridge::CardTransport {
  public:
   explicit FuzzedCard(ByteView script) : script_(script) {}
   absl::Status BeginTransaction() override { return absl::OkStatus(); }

@@ -17,8 +17,8 @@
 #include "tests/integration/pcsc_sandbox.h"
 #include "tests/integration/test_vectors.h"
 #include "uicc/apdu_handler.h"
-#include "uicc/in_process_channel.h"
-#include "uicc/pcsc_channel.h"
+#include "uicc/in_process_transport.h"
+#include "uicc/pcsc_transport.h"
 #include "uicc/soft_usim/soft_usim.h"
 #include "uicc/usim.h"
 
@@ -135,7 +135,7 @@ class GbaBootstrapTest : public ::testing::Test {
 TEST_F(GbaBootstrapTest, GbaMeInProcessCardMatchesZn) {
   StartBsf({.gba_u_subscriber = false});
   std::unique_ptr<SoftUsim> card = MakeCard(/*gba_u=*/false);
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   ExpectDeviceAndNafAgree(usim, /*force_gba_me=*/false, GbaMode::kGbaMe);
 }
@@ -143,7 +143,7 @@ TEST_F(GbaBootstrapTest, GbaMeInProcessCardMatchesZn) {
 TEST_F(GbaBootstrapTest, GbaUInProcessCardMatchesZn) {
   StartBsf({.gba_u_subscriber = true});
   std::unique_ptr<SoftUsim> card = MakeCard(/*gba_u=*/true);
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   ExpectDeviceAndNafAgree(usim, /*force_gba_me=*/false, GbaMode::kGbaU);
 }
@@ -159,8 +159,8 @@ class GbaOverPcscTest : public GbaBootstrapTest {
     ASSERT_TRUE(card.ok()) << card.status();
     card_.emplace(std::move(*card));
     ASSERT_TRUE(sandbox_->WaitForCard(true).ok());
-    absl::StatusOr<std::unique_ptr<PcscChannel>> channel =
-        PcscChannel::Connect({.reader = testing::PcscSandbox::kReaderName});
+    absl::StatusOr<std::unique_ptr<PcscTransport>> channel =
+        PcscTransport::Connect({.reader = testing::PcscSandbox::kReaderName});
     ASSERT_TRUE(channel.ok()) << channel.status();
     channel_ = std::move(*channel);
   }
@@ -172,7 +172,7 @@ class GbaOverPcscTest : public GbaBootstrapTest {
   }
   std::unique_ptr<testing::PcscSandbox> sandbox_;
   std::optional<testing::ChildProcess> card_;
-  std::unique_ptr<PcscChannel> channel_;
+  std::unique_ptr<PcscTransport> channel_;
 };
 
 TEST_F(GbaOverPcscTest, GbaMeThroughPcscMatchesZn) {
@@ -228,7 +228,7 @@ TEST_F(GbaOverPcscTest, CliBootstrapPrintsTheKeyTheNafGets) {
 TEST_F(GbaBootstrapTest, ResynchronisesWhenTheCardSqnRunsAhead) {
   StartBsf({.gba_u_subscriber = false});
   std::unique_ptr<SoftUsim> card = MakeCard(false);
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   // The card accepts vectors far ahead of the HSS (SEQ 1000) in every IND slot of its
   // TS 33.102 Annex C array: whatever IND the HSS picks next, its SQN is stale.
@@ -252,7 +252,7 @@ TEST_F(GbaBootstrapTest, ResynchronisesWhenTheCardSqnRunsAhead) {
 TEST_F(GbaBootstrapTest, WrongKeyOnTheCardStopsCleanly) {
   StartBsf({.gba_u_subscriber = false});
   std::unique_ptr<SoftUsim> card = MakeCard(false, "00112233445566778899aabbccddeeff");
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   GbaClient client(usim, ClientOptions());
   BootstrapStats stats;
@@ -268,7 +268,7 @@ TEST_F(GbaBootstrapTest, TamperedResponseIsForbidden) {
   StartBsf({.gba_u_subscriber = false});
   std::unique_ptr<SoftUsim> card = MakeCard(false);
   TamperingCard tampering(*card);
-  InProcessChannel channel(tampering);
+  InProcessTransport channel(tampering);
   Usim usim(channel);
   GbaClient client(usim, ClientOptions());
   absl::StatusOr<BootstrapSession> session = client.Bootstrap();
@@ -279,7 +279,7 @@ TEST_F(GbaBootstrapTest, TamperedResponseIsForbidden) {
 TEST_F(GbaBootstrapTest, ExpiredBtidIsNotFoundOnZnAndTheClientBootstrapsAgain) {
   StartBsf({.gba_u_subscriber = false, .lifetime_seconds = 2});
   std::unique_ptr<SoftUsim> card = MakeCard(false);
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   GbaClient client(usim, ClientOptions());
   absl::StatusOr<BootstrapSession> first = client.Bootstrap();
@@ -300,7 +300,7 @@ TEST_F(GbaBootstrapTest, ExpiredBtidIsNotFoundOnZnAndTheClientBootstrapsAgain) {
 TEST_F(GbaBootstrapTest, NafCannotFetchAnotherNafsKey) {
   StartBsf({.gba_u_subscriber = false});
   std::unique_ptr<SoftUsim> card = MakeCard(false);
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   GbaClient client(usim, ClientOptions());
   absl::StatusOr<BootstrapSession> session = client.Bootstrap();
@@ -316,7 +316,7 @@ TEST_F(GbaBootstrapTest, NafCannotFetchAnotherNafsKey) {
 TEST_F(GbaBootstrapTest, BsfRestartKeepsSqnState) {
   StartBsf({.gba_u_subscriber = false});
   std::unique_ptr<SoftUsim> card = MakeCard(false);
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   GbaClient client(usim, ClientOptions());
   absl::StatusOr<BootstrapSession> before = client.Bootstrap();
@@ -338,7 +338,7 @@ TEST_F(GbaBootstrapTest, BsfRestartKeepsSqnState) {
 TEST_F(GbaBootstrapTest, HttpsBsfIsVerifiedAgainstTheGivenCa) {
   StartBsf({.gba_u_subscriber = false, .ub_tls = true});
   std::unique_ptr<SoftUsim> card = MakeCard(false);
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   ASSERT_EQ(bsf_->ub_url().rfind("https://", 0), 0u);
 
@@ -361,7 +361,7 @@ TEST_F(GbaBootstrapTest, HttpsBsfIsVerifiedAgainstTheGivenCa) {
 
 TEST_F(GbaBootstrapTest, UnreachableBsfIsAClearError) {
   std::unique_ptr<SoftUsim> card = MakeCard(false);
-  InProcessChannel channel(*card);
+  InProcessTransport channel(*card);
   Usim usim(channel);
   GbaClient client(usim, {.bsf_url = "http://127.0.0.1:1/",
                           .ca_file = "",

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "uicc/pcsc_channel.h"
+#include "uicc/pcsc_transport.h"
 
 extern char** environ;
 
@@ -206,7 +206,7 @@ absl::Status PcscSandbox::StartPcscd() {
       return absl::InternalError(
           absl::StrCat("pcscd exited at start; see ", dir_.string(), "/pcscd.log"));
     }
-    absl::StatusOr<std::vector<PcscReaderInfo>> readers = PcscChannel::ListReaders();
+    absl::StatusOr<std::vector<PcscReaderInfo>> readers = PcscTransport::ListReaders();
     if (readers.ok()) {
       for (const PcscReaderInfo& r : *readers) {
         if (r.name == kReaderName) return absl::OkStatus();
@@ -246,7 +246,7 @@ absl::StatusOr<ChildProcess> PcscSandbox::StartSoftUsim(const fs::path& profile,
 absl::Status PcscSandbox::WaitForCard(bool present, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    absl::StatusOr<std::vector<PcscReaderInfo>> readers = PcscChannel::ListReaders();
+    absl::StatusOr<std::vector<PcscReaderInfo>> readers = PcscTransport::ListReaders();
     if (readers.ok()) {
       for (const PcscReaderInfo& r : *readers) {
         if (r.name == kReaderName && r.card_present == present) return absl::OkStatus();

@@ -16,7 +16,7 @@
 #include "tests/integration/faketime_launcher.h"
 #include "tests/integration/faulty_bsf.h"
 #include "tests/integration/pcsc_sandbox.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/card_profile.h"
 #include "uicc/soft_usim/soft_usim.h"
 #include "uicc/usim.h"
@@ -44,7 +44,7 @@ class UbFaultTest : public ::testing::Test {
         SoftUsim::Create(*std::move(profile), (dir_ / "card-state.json").string());
     ASSERT_TRUE(card.ok()) << card.status();
     card_ = *std::move(card);
-    channel_ = std::make_unique<InProcessChannel>(*card_);
+    channel_ = std::make_unique<InProcessTransport>(*card_);
     usim_ = std::make_unique<Usim>(*channel_);
   }
   void TearDown() override {
@@ -68,7 +68,7 @@ class UbFaultTest : public ::testing::Test {
 
   fs::path dir_;
   std::unique_ptr<SoftUsim> card_;
-  std::unique_ptr<InProcessChannel> channel_;
+  std::unique_ptr<InProcessTransport> channel_;
   std::unique_ptr<Usim> usim_;
 };
 

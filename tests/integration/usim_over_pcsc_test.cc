@@ -11,7 +11,7 @@
 #include "tests/integration/test_vectors.h"
 #include "uicc/base/milenage.h"
 #include "uicc/card_error.h"
-#include "uicc/pcsc_channel.h"
+#include "uicc/pcsc_transport.h"
 #include "uicc/usim.h"
 
 namespace gbabridge {
@@ -41,9 +41,9 @@ class UsimOverPcscTest : public ::testing::Test {
     ASSERT_TRUE(sandbox_->WaitForCard(true).ok()) << "soft-usim did not appear in the reader";
   }
 
-  std::unique_ptr<PcscChannel> Connect() {
-    absl::StatusOr<std::unique_ptr<PcscChannel>> channel =
-        PcscChannel::Connect({.reader = PcscSandbox::kReaderName});
+  std::unique_ptr<PcscTransport> Connect() {
+    absl::StatusOr<std::unique_ptr<PcscTransport>> channel =
+        PcscTransport::Connect({.reader = PcscSandbox::kReaderName});
     EXPECT_TRUE(channel.ok()) << channel.status();
     return channel.ok() ? std::move(*channel) : nullptr;
   }
@@ -54,7 +54,7 @@ class UsimOverPcscTest : public ::testing::Test {
   std::optional<ChildProcess> card_;
 };
 
-void ExpectImsiAndAuthenticate(PcscChannel& channel, uint64_t sqn) {
+void ExpectImsiAndAuthenticate(PcscTransport& channel, uint64_t sqn) {
   Usim usim(channel);
   absl::StatusOr<Imsi> imsi = usim.ReadImsi();
   ASSERT_TRUE(imsi.ok()) << imsi.status();
@@ -70,7 +70,7 @@ void ExpectImsiAndAuthenticate(PcscChannel& channel, uint64_t sqn) {
 
 TEST_F(UsimOverPcscTest, ReadsImsiAndAuthenticatesT1) {
   StartCard();
-  std::unique_ptr<PcscChannel> channel = Connect();
+  std::unique_ptr<PcscTransport> channel = Connect();
   ASSERT_NE(channel, nullptr);
   EXPECT_EQ(channel->ActiveProtocol(), "T=1");
   ExpectImsiAndAuthenticate(*channel, 0x20);
@@ -78,7 +78,7 @@ TEST_F(UsimOverPcscTest, ReadsImsiAndAuthenticatesT1) {
 
 TEST_F(UsimOverPcscTest, ReadsImsiAndAuthenticatesT0WithGetResponse) {
   StartCard({"--t0"});
-  std::unique_ptr<PcscChannel> channel = Connect();
+  std::unique_ptr<PcscTransport> channel = Connect();
   ASSERT_NE(channel, nullptr);
   EXPECT_EQ(channel->ActiveProtocol(), "T=0");
   ExpectImsiAndAuthenticate(*channel, 0x20);
@@ -86,7 +86,7 @@ TEST_F(UsimOverPcscTest, ReadsImsiAndAuthenticatesT0WithGetResponse) {
 
 TEST_F(UsimOverPcscTest, CardDisappearsThenRecovers) {
   StartCard();
-  std::unique_ptr<PcscChannel> channel = Connect();
+  std::unique_ptr<PcscTransport> channel = Connect();
   ASSERT_NE(channel, nullptr);
   Usim usim(*channel);
   ASSERT_TRUE(usim.ReadImsi().ok());
@@ -111,7 +111,7 @@ TEST_F(UsimOverPcscTest, RestartedCardKeepsItsSqnState) {
   StartCard();
   Vector v = MakeVector(0x40, 0x33);
   {
-    std::unique_ptr<PcscChannel> channel = Connect();
+    std::unique_ptr<PcscTransport> channel = Connect();
     ASSERT_NE(channel, nullptr);
     Usim usim(*channel);
     absl::StatusOr<Auth3gResult> first = usim.Authenticate3g(v.rand, v.autn);
@@ -121,7 +121,7 @@ TEST_F(UsimOverPcscTest, RestartedCardKeepsItsSqnState) {
   card_->Kill(SIGKILL);  // no clean shutdown: the state must already be on disk
   ASSERT_TRUE(sandbox_->WaitForCard(false).ok());
   StartCard();
-  std::unique_ptr<PcscChannel> channel = Connect();
+  std::unique_ptr<PcscTransport> channel = Connect();
   ASSERT_NE(channel, nullptr);
   Usim usim(*channel);
   absl::StatusOr<Auth3gResult> replay = usim.Authenticate3g(v.rand, v.autn);
@@ -131,22 +131,22 @@ TEST_F(UsimOverPcscTest, RestartedCardKeepsItsSqnState) {
 }
 
 TEST_F(UsimOverPcscTest, ReaderWithoutCardIsAClearError) {
-  absl::StatusOr<std::unique_ptr<PcscChannel>> channel =
-      PcscChannel::Connect({.reader = PcscSandbox::kReaderName});
+  absl::StatusOr<std::unique_ptr<PcscTransport>> channel =
+      PcscTransport::Connect({.reader = PcscSandbox::kReaderName});
   ASSERT_FALSE(channel.ok());
   EXPECT_EQ(GetCardErrorReason(channel.status()), CardErrorReason::kNoCard);
   EXPECT_THAT(std::string(channel.status().message()),
               ::testing::HasSubstr("no card in reader Virtual PCD 00 00"));
 
-  absl::StatusOr<std::unique_ptr<PcscChannel>> unknown =
-      PcscChannel::Connect({.reader = "No Such Reader"});
+  absl::StatusOr<std::unique_ptr<PcscTransport>> unknown =
+      PcscTransport::Connect({.reader = "No Such Reader"});
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(GetCardErrorReason(unknown.status()), CardErrorReason::kNoReader);
 }
 
 TEST(PcscWithoutDaemonTest, PcscdNotRunningIsAClearError) {
   ASSERT_TRUE(testing::RunningPcscdPids().empty()) << "a pcscd is running";
-  absl::StatusOr<std::unique_ptr<PcscChannel>> channel = PcscChannel::Connect({});
+  absl::StatusOr<std::unique_ptr<PcscTransport>> channel = PcscTransport::Connect({});
   ASSERT_FALSE(channel.ok());
   EXPECT_EQ(GetCardErrorReason(channel.status()), CardErrorReason::kPcscdNotRunning)
       << channel.status();
@@ -160,12 +160,12 @@ namespace {
 
 TEST_F(UsimOverPcscTest, ResetByAnotherClientIsRecovered) {
   StartCard();
-  std::unique_ptr<PcscChannel> channel = Connect();
+  std::unique_ptr<PcscTransport> channel = Connect();
   ASSERT_NE(channel, nullptr);
   Usim usim(*channel);
   ASSERT_TRUE(usim.ReadImsi().ok());
 
-  std::unique_ptr<PcscChannel> other = Connect();
+  std::unique_ptr<PcscTransport> other = Connect();
   ASSERT_NE(other, nullptr);
   ASSERT_TRUE(other->ResetCard().ok());
 
@@ -183,7 +183,7 @@ TEST_F(UsimOverPcscTest, ResetByAnotherClientIsRecovered) {
 
 TEST_F(UsimOverPcscTest, SurvivesPcscdRestart) {
   StartCard();
-  std::unique_ptr<PcscChannel> channel = Connect();
+  std::unique_ptr<PcscTransport> channel = Connect();
   ASSERT_NE(channel, nullptr);
   Usim usim(*channel);
   ASSERT_TRUE(usim.ReadImsi().ok());

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "uicc/soft_usim/soft_usim_apdus.h"
 
 namespace gbabridge {
 
@@ -65,7 +66,8 @@ std::string_view ApduCommandName(uint8_t ins) {
 }
 
 ByteView LoggableCommandHeader(ByteView command_apdu) {
-  const size_t shown = command_apdu.size() >= 6 && command_apdu[1] == 0x88 ? 6 : 4;
+  const size_t shown =
+      command_apdu.size() >= 6 && command_apdu[1] == card_apdu::kInsAuthenticate ? 6 : 4;
   return command_apdu.first(std::min(command_apdu.size(), shown));
 }
 
@@ -79,14 +81,16 @@ std::string FormatApduLogLine(ByteView header) {
   if (!name.empty()) absl::StrAppend(&line, " ", absl::string_view(name.data(), name.size()));
   // AUTHENTICATE: name the security context (P2, TS 31.102 §7.1.2) and, in the GBA context,
   // the mode from the first data byte after Lc, a tag and never data (§7.1.2.4).
-  if (head[1] == 0x88) {
-    const uint8_t context = head[3] & 0x07;
-    if (context == 0x01) absl::StrAppend(&line, " 3G");
-    if (context == 0x04) {
+  if (head[1] == card_apdu::kInsAuthenticate) {
+    const uint8_t context = head[3] & card_apdu::kAuthContextMask;
+    if (context == (card_apdu::kAuthContext3g & card_apdu::kAuthContextMask)) {
+      absl::StrAppend(&line, " 3G");
+    }
+    if (context == (card_apdu::kAuthContextGba & card_apdu::kAuthContextMask)) {
       const uint8_t tag = header.size() >= 6 ? header[5] : 0;
-      absl::StrAppend(&line, tag == 0xDD   ? " GBA-BOOTSTRAP"
-                             : tag == 0xDE ? " GBA-NAF-DERIVATION"
-                                           : " GBA");
+      absl::StrAppend(&line, tag == card_apdu::kGbaBootstrapTag       ? " GBA-BOOTSTRAP"
+                             : tag == card_apdu::kGbaNafDerivationTag ? " GBA-NAF-DERIVATION"
+                                                                      : " GBA");
     }
   }
   return line;

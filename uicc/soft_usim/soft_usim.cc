@@ -7,14 +7,13 @@
 #include "uicc/soft_usim/apdu_log.h"
 #include "uicc/soft_usim/atr.h"
 #include "uicc/soft_usim/gba_files.h"
+#include "uicc/soft_usim/soft_usim_apdus.h"
 #include "uicc/soft_usim/soft_usim_status.h"
 
 namespace gbabridge {
 namespace {
 
-constexpr uint8_t kClaIso = 0x00;
-constexpr uint8_t kClaProprietary = 0x80;  // TS 102 221 §10.1.1: STATUS is a '8X' command
-constexpr uint8_t kInsGetResponse = 0xC0;
+using namespace card_apdu;  // NOLINT(build/namespaces): the card's own command table
 
 Bytes StatusOnly(uint16_t sw) {
   return {static_cast<uint8_t>(sw >> 8), static_cast<uint8_t>(sw & 0xff)};
@@ -130,19 +129,19 @@ SoftUsim::Reply SoftUsim::Dispatch(const CommandApdu& command) {
   if (command.cla != kClaIso && command.cla != kClaProprietary) return Reply(card_sw::kClaWrong);
   auto require = [&](uint8_t cla) { return command.cla == cla; };
   switch (command.ins) {
-    case 0xA4:
+    case kInsSelect:
       return require(kClaIso) ? Select(command) : Reply(card_sw::kClaWrong);
-    case 0xF2:
+    case kInsStatus:
       return require(kClaProprietary) ? Status(command) : Reply(card_sw::kClaWrong);
-    case 0xB0:
+    case kInsReadBinary:
       return require(kClaIso) ? ReadBinary(command) : Reply(card_sw::kClaWrong);
-    case 0xD6:
+    case kInsUpdateBinary:
       return require(kClaIso) ? UpdateBinary(command) : Reply(card_sw::kClaWrong);
-    case 0xB2:
+    case kInsReadRecord:
       return require(kClaIso) ? ReadRecord(command) : Reply(card_sw::kClaWrong);
-    case 0x20:
+    case kInsVerify:
       return require(kClaIso) ? Verify(command) : Reply(card_sw::kClaWrong);
-    case 0x88:
+    case kInsAuthenticate:
       return require(kClaIso) ? Authenticate(command) : Reply(card_sw::kClaWrong);
     case kInsGetResponse:
       return Reply(card_sw::kClaWrong);  // GET RESPONSE with CLA 80
@@ -169,16 +168,16 @@ Bytes SoftUsim::Respond(const CommandApdu& command, Reply reply) {
     // T=0 case 2: P3 is the exact length the card sends; a different one gets 6Cxx with
     // the right length, and the terminal resends (TS 102 221 §7.3.1.1.4, ISO 7816-3 §10.3.3).
     if (reply.data.size() > 256 || *command.le != reply.data.size()) {
-      return {0x6C, LengthByte(reply.data.size())};
+      return {kSw1WrongLe, LengthByte(reply.data.size())};
     }
     Bytes out = std::move(reply.data);
-    out.push_back(0x90);
-    out.push_back(0x00);
+    out.push_back(static_cast<uint8_t>(card_sw::kOk >> 8));
+    out.push_back(static_cast<uint8_t>(card_sw::kOk & 0xff));
     return out;
   }
   // T=0 cases 3 and 4: data only through GET RESPONSE, announced by 61xx.
   pending_response_ = SecretBytes::CopyFrom(reply.data);
-  return {0x61, LengthByte(reply.data.size())};
+  return {kSw1ResponseAvailable, LengthByte(reply.data.size())};
 }
 
 SoftUsim::Reply SoftUsim::GetResponse(const CommandApdu& command) {

@@ -4,6 +4,7 @@
 
 #include "uicc/fcp.h"
 #include "uicc/soft_usim/soft_usim.h"
+#include "uicc/soft_usim/soft_usim_apdus.h"
 #include "uicc/soft_usim/soft_usim_status.h"
 #include "uicc/tlv.h"
 
@@ -11,7 +12,7 @@ namespace gbabridge {
 namespace {
 
 constexpr uint8_t kLifeCycleOperationalActivated = 0x05;  // TS 102 221 §11.1.1.4.9
-constexpr uint8_t kPin1 = 0x01;                           // TS 102 221 §9.5.1
+using namespace card_apdu;  // NOLINT(build/namespaces): the card's own command table
 
 uint16_t Fid(ByteView data) { return static_cast<uint16_t>((data[0] << 8) | data[1]); }
 
@@ -40,7 +41,8 @@ Bytes SoftUsim::FcpOf(const CardFile& file) const {
       fcp.df_name = file.aid;
       // PIN status template DO (TS 102 221 §11.1.1.4.10): PS_DO says whether PIN1 is
       // enabled, key reference 01.
-      fcp.pins.push_back(PinStatus{.key_reference = kPin1, .enabled = state_.pin_enabled});
+      fcp.pins.push_back(
+          PinStatus{.key_reference = kPin1KeyReference, .enabled = state_.pin_enabled});
       break;
     case CardFileKind::kTransparent:
       fcp.structure = FileStructure::kTransparent;
@@ -60,25 +62,28 @@ SoftUsim::Reply SoftUsim::Select(const CommandApdu& command) {
   // P2 (TS 102 221 §11.1.1.2): b4-b3 = 01 return the FCP, 11 return nothing; for AIDs
   // b2-b1 = 00 first occurrence, 10 next occurrence. Application session control
   // (b7-b6) and the other combinations are not supported.
-  const uint8_t response = command.p2 & 0x0C;
-  const uint8_t occurrence = command.p2 & 0x03;
-  if ((command.p2 & 0xF0) != 0 || (response != 0x04 && response != 0x0C)) {
+  const uint8_t response = command.p2 & kSelectResponseMask;
+  const uint8_t occurrence = command.p2 & kSelectOccurrenceMask;
+  if ((command.p2 & kSelectUnsupportedP2Bits) != 0 ||
+      (response != kSelectReturnFcp && response != kSelectReturnNothing)) {
     return Reply(card_sw::kWrongP1P2);
   }
-  if (occurrence != 0 && !(command.p1 == 0x04 && occurrence == 0x02)) {
+  if (occurrence != kSelectFirstOccurrence &&
+      !(command.p1 == kSelectByAid && occurrence == kSelectNextOccurrence)) {
     return Reply(card_sw::kWrongP1P2);
   }
   const ByteView data = command.data;
   CardFile* target = nullptr;
   switch (command.p1) {
-    case 0x00:  // by file identifier
+    case kSelectByFid:
       if (data.size() != 2) return Reply(card_sw::kWrongLength);
       target = files_->ResolveFid(selection_, Fid(data));
       break;
-    case 0x04: {  // by DF name (AID), possibly right-truncated (TS 102 221 §8.5.3)
-      if (data.size() < 5 || data.size() > 16) return Reply(card_sw::kWrongLength);
+    case kSelectByAid: {  // possibly right-truncated (TS 102 221 §8.5.3)
+      if (data.size() < kMinAidSize || data.size() > kMaxAidSize)
+        return Reply(card_sw::kWrongLength);
       const std::vector<CardFile*> matches = files_->FindAdfs(data);
-      if (occurrence == 0) {
+      if (occurrence == kSelectFirstOccurrence) {
         target = matches.empty() ? nullptr : matches.front();
       } else {
         auto current = std::find(matches.begin(), matches.end(), selection_.adf);
@@ -86,10 +91,10 @@ SoftUsim::Reply SoftUsim::Select(const CommandApdu& command) {
       }
       break;
     }
-    case 0x08:  // by path from the MF
-    case 0x09:  // by path from the current DF
+    case kSelectByPathFromMf:
+    case kSelectByPathFromCurrentDf:
       if (data.empty() || data.size() % 2 != 0) return Reply(card_sw::kWrongLength);
-      target = files_->ResolvePath(selection_, data, command.p1 == 0x08);
+      target = files_->ResolvePath(selection_, data, command.p1 == kSelectByPathFromMf);
       break;
     default:
       return Reply(card_sw::kWrongP1P2);
@@ -105,22 +110,22 @@ SoftUsim::Reply SoftUsim::Select(const CommandApdu& command) {
   }
   // Selecting an ADF, or a file inside one, makes it the current application (7FFF).
   if (selection_.df->kind == CardFileKind::kAdf) selection_.adf = selection_.df;
-  if (response == 0x0C) return Reply(card_sw::kOk);
+  if (response == kSelectReturnNothing) return Reply(card_sw::kOk);
   return Reply(FcpOf(*target), card_sw::kOk);
 }
 
 SoftUsim::Reply SoftUsim::Status(const CommandApdu& command) {
   // TS 102 221 §11.1.2: P1 = application status (00, 01 initialised, 02 terminating);
   // P2 = 00 FCP of the current DF, 01 DF name of the current application, 0C nothing.
-  if (command.p1 > 0x02) return Reply(card_sw::kWrongP1P2);
+  if (command.p1 > kStatusMaxP1) return Reply(card_sw::kWrongP1P2);
   if (!command.data.empty()) return Reply(card_sw::kWrongLength);
   switch (command.p2) {
-    case 0x00:
+    case kStatusReturnFcp:
       return Reply(FcpOf(*selection_.df), card_sw::kOk);
-    case 0x01:
+    case kStatusReturnDfName:
       if (selection_.adf == nullptr) return Reply(card_sw::kConditionsNotSatisfied);
-      return Reply(EncodeTlv(0x84, selection_.adf->aid), card_sw::kOk);
-    case 0x0C:
+      return Reply(EncodeTlv(kFcpDfNameTag, selection_.adf->aid), card_sw::kOk);
+    case kStatusReturnNothing:
       return Reply(card_sw::kOk);
     default:
       return Reply(card_sw::kWrongP1P2);
@@ -166,7 +171,8 @@ SoftUsim::Reply SoftUsim::UpdateBinary(const CommandApdu& command) {
 SoftUsim::Reply SoftUsim::ReadRecord(const CommandApdu& command) {
   // P2 (TS 102 221 §11.1.5): b8-b4 SFI (00 = current EF), b3-b1 mode; only absolute
   // mode (04) with an explicit record number is supported.
-  if ((command.p2 & 0x07) != 0x04 || (command.p2 >> 3) != 0 || command.p1 == 0) {
+  if ((command.p2 & kReadRecordModeMask) != kReadRecordAbsolute || (command.p2 >> 3) != 0 ||
+      command.p1 == 0) {
     return Reply(card_sw::kWrongP1P2);
   }
   if (!command.data.empty()) return Reply(card_sw::kWrongLength);

@@ -6,19 +6,14 @@
 #include "uicc/soft_usim/aka_check.h"
 #include "uicc/soft_usim/gba_files.h"
 #include "uicc/soft_usim/soft_usim.h"
+#include "uicc/soft_usim/soft_usim_apdus.h"
 #include "uicc/soft_usim/soft_usim_status.h"
 
 namespace gbabridge {
 namespace {
 
-constexpr uint8_t kPin1 = 0x01;
+using namespace card_apdu;  // NOLINT(build/namespaces): the card's own command table
 constexpr size_t kPinBlockSize = 8;
-constexpr uint8_t kContext3g = 0x81;   // TS 31.102 §7.1.1: P2 = 1000 0001
-constexpr uint8_t kContextGba = 0x84;  // TS 31.102 §7.1.1: P2 = 1000 0100
-constexpr uint8_t kTagBootstrap = 0xDD;
-constexpr uint8_t kTagNafDerivation = 0xDE;
-constexpr uint8_t kTagSuccess = 0xDB;
-constexpr uint8_t kTagSyncFailure = 0xDC;
 
 // `L1 RAND L2 AUTN` with both lengths 16 (TS 31.102 §7.1.2.1 and the GBA bootstrapping
 // mode after its tag). False when the data is not exactly that.
@@ -38,7 +33,7 @@ void AppendLv(Bytes& out, ByteView value) {
 }
 
 Bytes SyncFailure(ByteView auts) {
-  Bytes out = {kTagSyncFailure};
+  Bytes out = {kAuthSyncFailureTag};
   AppendLv(out, auts);
   return out;
 }
@@ -47,7 +42,7 @@ Bytes SyncFailure(ByteView auts) {
 
 SoftUsim::Reply SoftUsim::Verify(const CommandApdu& command) {
   if (command.p1 != 0x00) return Reply(card_sw::kWrongP1P2);
-  if (command.p2 != kPin1) return Reply(card_sw::kReferenceNotFound);
+  if (command.p2 != kPin1KeyReference) return Reply(card_sw::kReferenceNotFound);
   const int tries = state_.pin_tries_left;
   if (command.data.empty()) {
     // No data: report the verification status without trying (TS 102 221 §11.1.9): 9000
@@ -78,10 +73,10 @@ SoftUsim::Reply SoftUsim::Authenticate(const CommandApdu& command) {
   if (command.p1 != 0x00) return Reply(card_sw::kWrongP1P2);
   const bool on_usim = selection_.adf != nullptr && selection_.adf == files_->usim();
   const bool on_isim = selection_.adf != nullptr && selection_.adf == files_->isim();
-  if (command.p2 == kContext3g) {
+  if (command.p2 == kAuthContext3g) {
     // The 3G context exists in the USIM and (as the IMS AKA context) in the ISIM.
     if (!on_usim && !on_isim) return Reply(card_sw::kConditionsNotSatisfied);
-  } else if (command.p2 == kContextGba) {
+  } else if (command.p2 == kAuthContextGba) {
     // Only a GBA-aware USIM (UST n°68) has the GBA context.
     if (!profile_.gba_u) return Reply(card_sw::kWrongP1P2);
     if (!on_usim) return Reply(card_sw::kConditionsNotSatisfied);
@@ -90,12 +85,12 @@ SoftUsim::Reply SoftUsim::Authenticate(const CommandApdu& command) {
   }
   if (!MayAccess(CardAccess::kPin)) return Reply(card_sw::kSecurityNotSatisfied);
   if (command.data.empty()) return Reply(card_sw::kWrongLength);
-  if (command.p2 == kContext3g) return Authenticate3g(command.data);
+  if (command.p2 == kAuthContext3g) return Authenticate3g(command.data);
   const ByteView body = ByteView(command.data).subspan(1);
   switch (command.data[0]) {
-    case kTagBootstrap:
+    case kGbaBootstrapTag:
       return GbaBootstrap(body);
-    case kTagNafDerivation:
+    case kGbaNafDerivationTag:
       return GbaNafDerivation(body);
     default:
       return Reply(card_sw::kWrongData);
@@ -119,7 +114,7 @@ SoftUsim::Reply SoftUsim::Authenticate3g(ByteView data) {
   CardState next = state_.Clone();
   next.sqn.Accept(result.sqn);
   if (!Commit(std::move(next)).ok()) return Reply(card_sw::kTechnicalProblem);
-  Reply reply({kTagSuccess}, card_sw::kOk);
+  Reply reply({kAuthSuccessTag}, card_sw::kOk);
   AppendLv(reply.data, result.keys.res.view());
   AppendLv(reply.data, result.keys.ck.view());
   AppendLv(reply.data, result.keys.ik.view());
@@ -155,7 +150,7 @@ SoftUsim::Reply SoftUsim::GbaBootstrap(ByteView data) {
   std::memcpy(next.ks.data() + kCkSize, result.keys.ik.data(), kIkSize);
   next.updated_files["usim/6fd6"] = EfGbabpAfterBootstrap(rand, kEfGbabpSize);
   if (!Commit(std::move(next)).ok()) return Reply(card_sw::kTechnicalProblem);
-  Reply reply({kTagSuccess}, card_sw::kOk);
+  Reply reply({kAuthSuccessTag}, card_sw::kOk);
   AppendLv(reply.data, result.keys.res.view());
   return reply;
 }
@@ -215,7 +210,7 @@ SoftUsim::Reply SoftUsim::GbaNafDerivation(ByteView data) {
   entry->last_used = use;
   if (!Commit(std::move(next)).ok()) return Reply(card_sw::kTechnicalProblem);
 
-  Reply reply({kTagSuccess}, card_sw::kOk);
+  Reply reply({kAuthSuccessTag}, card_sw::kOk);
   AppendLv(reply.data, ks_ext->view());
   return reply;
 }

@@ -18,7 +18,7 @@
 #include "bsf_sim/subscriber_import.h"
 #include "bsf_sim_test_util.h"
 #include "gtest/gtest.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/usim.h"
 
 namespace gbabridge::bsf {
@@ -65,7 +65,7 @@ class BsfServerTest : public ::testing::Test {
   void InsertCard(bool gba_u) {
     card_ = soft_usim_testing::MakeCard(dir_.File("card.json"), "", gba_u);
     ASSERT_NE(card_, nullptr);
-    channel_ = std::make_unique<InProcessChannel>(*card_);
+    channel_ = std::make_unique<InProcessTransport>(*card_);
     usim_ = std::make_unique<Usim>(*channel_);
   }
 
@@ -109,7 +109,7 @@ class BsfServerTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<BsfServer> bsf_;
   std::unique_ptr<SoftUsim> card_;
-  std::unique_ptr<InProcessChannel> channel_;
+  std::unique_ptr<InProcessTransport> channel_;
   std::unique_ptr<Usim> usim_;
 };
 

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/card_profile.h"
 #include "uicc/soft_usim/soft_usim.h"
 
@@ -52,11 +52,11 @@ class Reader : public ApduHandler {
   ApduHandler* card_;
 };
 
-// An in-process channel that can fail its next transaction like PcscChannel does after a
+// An in-process channel that can fail its next transaction like PcscTransport does after a
 // reset or a removal, and counts the PINs presented.
-class TestChannel : public InProcessChannel {
+class TestChannel : public InProcessTransport {
  public:
-  explicit TestChannel(ApduHandler& card) : InProcessChannel(card) {}
+  explicit TestChannel(ApduHandler& card) : InProcessTransport(card) {}
 
   absl::Status BeginTransaction() override {
     if (fail_next_.has_value()) {
@@ -74,7 +74,7 @@ class TestChannel : public InProcessChannel {
   absl::StatusOr<Bytes> TransmitRaw(ByteView command) override {
     // VERIFY (INS 20) with a PIN block; the empty VERIFY only asks for the retry counter.
     if (command.size() > 5 && command[1] == 0x20) ++pins_presented;
-    return InProcessChannel::TransmitRaw(command);
+    return InProcessTransport::TransmitRaw(command);
   }
 };
 
@@ -84,12 +84,12 @@ class CardSlotTest : public ::testing::Test {
   std::unique_ptr<CardSlot> MakeSlot(std::string_view pin) {
     CardSlotOptions options;
     if (!pin.empty()) options.pin = SecretBytes::CopyFrom(AsBytes(pin));
-    options.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
+    options.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardTransport>> {
       ++opens_;
       if (open_error_.has_value()) return *open_error_;
       auto channel = std::make_unique<TestChannel>(reader_);
       channel_ = channel.get();
-      return std::unique_ptr<CardChannel>(std::move(channel));
+      return std::unique_ptr<CardTransport>(std::move(channel));
     };
     return std::make_unique<CardSlot>(std::move(options));
   }
@@ -182,7 +182,7 @@ TEST_F(CardSlotTest, RejectedPinIsNeverPresentedAgainToTheSameCard) {
   EXPECT_EQ(channel_->pins_presented, 1);
 
   // The card still has two tries left.
-  InProcessChannel direct(*card);
+  InProcessTransport direct(*card);
   Usim check(direct);
   absl::StatusOr<PinState> pin = check.GetPinState();
   ASSERT_TRUE(pin.ok()) << pin.status();
@@ -253,7 +253,7 @@ TEST_F(CardSlotTest, ReverifiesThePinAfterAResetBySomeoneElse) {
 TEST_F(CardSlotTest, BlockedPinIsReportedWithoutPresentingThePin) {
   auto card = MakeCard(dir_, "8900000000000000001", kPinOn);
   {
-    InProcessChannel direct(*card);
+    InProcessTransport direct(*card);
     Usim usim(direct);
     for (int i = 0; i < 3; ++i) EXPECT_FALSE(usim.VerifyPin("0000").ok());
   }

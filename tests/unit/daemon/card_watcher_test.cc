@@ -17,7 +17,7 @@
 #include "bootstrap/daemon/card_slot.h"
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/card_profile.h"
 #include "uicc/soft_usim/soft_usim.h"
 
@@ -60,9 +60,9 @@ class Reader : public ApduHandler {
 
 // Reader states set by the test. Wait() returns the current script at once, or blocks until
 // Interrupt() / the timeout when `block` is set (for the thread tests).
-class ScriptedSource : public ReaderStateSource {
+class ScriptedSource : public CardPresenceSource {
  public:
-  absl::StatusOr<std::vector<ReaderStatus>> Wait(absl::Duration timeout) override {
+  absl::StatusOr<std::vector<ReaderState>> Wait(absl::Duration timeout) override {
     std::unique_lock<std::mutex> lock(mu_);
     ++waits_;
     if (block_) {
@@ -77,7 +77,7 @@ class ScriptedSource : public ReaderStateSource {
     cv_.notify_all();
   }
 
-  void Set(absl::StatusOr<std::vector<ReaderStatus>> script) {
+  void Set(absl::StatusOr<std::vector<ReaderState>> script) {
     std::lock_guard<std::mutex> lock(mu_);
     script_ = std::move(script);
   }
@@ -93,7 +93,7 @@ class ScriptedSource : public ReaderStateSource {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  absl::StatusOr<std::vector<ReaderStatus>> script_ = std::vector<ReaderStatus>{};
+  absl::StatusOr<std::vector<ReaderState>> script_ = std::vector<ReaderState>{};
   bool block_ = false;
   bool interrupted_ = false;
   int waits_ = 0;
@@ -111,8 +111,8 @@ class CardWatcherTest : public ::testing::Test {
     slot_.reset();
     CardSlotOptions slot_options;
     if (!pin.empty()) slot_options.pin = SecretBytes::CopyFrom(AsBytes(pin));
-    slot_options.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
-      return std::unique_ptr<CardChannel>(std::make_unique<InProcessChannel>(reader_));
+    slot_options.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardTransport>> {
+      return std::unique_ptr<CardTransport>(std::make_unique<InProcessTransport>(reader_));
     };
     slot_ = std::make_unique<CardSlot>(std::move(slot_options));
     CardSlot* slot = slot_.get();
@@ -128,11 +128,11 @@ class CardWatcherTest : public ::testing::Test {
 
   void Present(ApduHandler* card, uint32_t count = 1) {
     reader_.Insert(card);
-    source_->Set(std::vector<ReaderStatus>{{"Other Reader", false, 0}, {kReader, true, count}});
+    source_->Set(std::vector<ReaderState>{{"Other Reader", false, 0}, {kReader, true, count}});
   }
   void Empty() {
     reader_.Insert(nullptr);
-    source_->Set(std::vector<ReaderStatus>{{kReader, false, 2}});
+    source_->Set(std::vector<ReaderState>{{kReader, false, 2}});
   }
 
   std::vector<DaemonEventType> Events() {
@@ -170,13 +170,13 @@ CardWatcherOptions WithTick(absl::Duration tick) {
 }
 
 TEST(ChooseReaderTest, PrefersConfiguredThenCurrentThenFirstWithACard) {
-  const std::vector<ReaderStatus> readers = {{"A", false, 0}, {"B", true, 0}, {"C", true, 0}};
+  const std::vector<ReaderState> readers = {{"A", false, 0}, {"B", true, 0}, {"C", true, 0}};
   EXPECT_EQ(ChooseReader(readers, "A", ""), "A");
   EXPECT_EQ(ChooseReader(readers, "Z", "B"), "Z");  // configured, even when absent
   EXPECT_EQ(ChooseReader(readers, "", ""), "B");
   EXPECT_EQ(ChooseReader(readers, "", "C"), "C");  // no needless jumps
   EXPECT_EQ(ChooseReader(readers, "", "A"), "B");  // current one lost its card
-  const std::vector<ReaderStatus> empty_readers = {{"A", false, 0}, {"B", false, 0}};
+  const std::vector<ReaderState> empty_readers = {{"A", false, 0}, {"B", false, 0}};
   EXPECT_EQ(ChooseReader(empty_readers, "", "B"), "B");
   EXPECT_EQ(ChooseReader(empty_readers, "", ""), "A");
   EXPECT_EQ(ChooseReader({}, "", "B"), "");

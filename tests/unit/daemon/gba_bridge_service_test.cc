@@ -35,7 +35,7 @@
 #include "bsf_sim/subscriber_import.h"
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/soft_usim.h"
 #include "uicc/usim.h"
 
@@ -216,7 +216,7 @@ class GbaBridgeServiceTest : public ::testing::Test {
     // The card.
     card_ = soft_usim_testing::MakeCard(dir_.File("card.json"), setup.card_extra, setup.card_gba_u);
     ASSERT_NE(card_, nullptr);
-    channel_ = std::make_unique<InProcessChannel>(*card_);
+    channel_ = std::make_unique<InProcessTransport>(*card_);
     usim_ = std::make_unique<Usim>(*channel_);
 
     SessionManagerOptions options;
@@ -334,7 +334,7 @@ class GbaBridgeServiceTest : public ::testing::Test {
   std::ostringstream audit_;
   std::unique_ptr<bsf::BsfServer> bsf_;
   std::unique_ptr<SoftUsim> card_;
-  std::unique_ptr<InProcessChannel> channel_;
+  std::unique_ptr<InProcessTransport> channel_;
   std::unique_ptr<Usim> usim_;
   EventBus events_;
   std::unique_ptr<SessionManager> sessions_;

@@ -29,7 +29,7 @@
 #include "bootstrap/daemon/grpc_error.h"
 #include "gbabridge/v1/gbabridge.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -40,16 +40,16 @@ using ::gbabridge::soft_usim_testing::TempDir;
 constexpr char kReader[] = "Virtual PCD 00 00";
 
 // One reader with a card; waits like SCardGetStatusChange so the watcher thread idles.
-class OneCardReader : public ReaderStateSource {
+class OneCardReader : public CardPresenceSource {
  public:
-  absl::StatusOr<std::vector<ReaderStatus>> Wait(absl::Duration timeout) override {
+  absl::StatusOr<std::vector<ReaderState>> Wait(absl::Duration timeout) override {
     std::unique_lock<std::mutex> lock(mu_);
     if (!first_) {
       cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [this] { return interrupted_; });
     }
     first_ = false;
     interrupted_ = false;
-    return std::vector<ReaderStatus>{{kReader, true, 1}};
+    return std::vector<ReaderState>{{kReader, true, 1}};
   }
   void Interrupt() override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -81,8 +81,8 @@ class GbabridgedTest : public ::testing::Test {
   // changes the test process.
   GbabridgedHooks Hooks(bool harden_process = false) {
     GbabridgedHooks hooks;
-    hooks.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardChannel>> {
-      return std::unique_ptr<CardChannel>(std::make_unique<InProcessChannel>(*card_));
+    hooks.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardTransport>> {
+      return std::unique_ptr<CardTransport>(std::make_unique<InProcessTransport>(*card_));
     };
     hooks.reader_states = std::make_unique<OneCardReader>();
     hooks.harden_process = harden_process;

@@ -33,7 +33,7 @@
 #include "gtest/gtest.h"
 #include "uicc/apdu_handler.h"
 #include "uicc/card_error.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/soft_usim.h"
 #include "uicc/usim.h"
 
@@ -186,7 +186,7 @@ class SessionManagerTest : public ::testing::Test {
     card_ = soft_usim_testing::MakeCard(dir_.File("card.json"), "", gba_u);
     ASSERT_NE(card_, nullptr);
     counting_ = std::make_unique<CountingCard>(*card_);
-    channel_ = std::make_unique<InProcessChannel>(*counting_);
+    channel_ = std::make_unique<InProcessTransport>(*counting_);
     usim_ = std::make_unique<Usim>(*channel_);
   }
 
@@ -294,7 +294,7 @@ class SessionManagerTest : public ::testing::Test {
   std::unique_ptr<bsf::BsfServer> bsf_;
   std::unique_ptr<SoftUsim> card_;
   std::unique_ptr<CountingCard> counting_;
-  std::unique_ptr<InProcessChannel> channel_;
+  std::unique_ptr<InProcessTransport> channel_;
   std::unique_ptr<Usim> usim_;
   std::unique_ptr<SessionManager> manager_;
   std::mutex events_mu_;

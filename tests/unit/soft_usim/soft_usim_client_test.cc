@@ -1,9 +1,9 @@
-// The soft USIM driven by the project's USIM client (uicc/usim.h) over InProcessChannel,
+// The soft USIM driven by the project's USIM client (uicc/usim.h) over InProcessTransport,
 // in both transmission protocols: the two sides agree on every exchange a GBA client uses.
 #include "gtest/gtest.h"
 #include "soft_usim_test_util.h"
 #include "uicc/base/kdf.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/file_system.h"
 #include "uicc/usim.h"
 
@@ -23,13 +23,13 @@ class SoftUsimClientTest : public ::testing::TestWithParam<bool> {
   void Start(std::string_view extra = "") {
     card_ = MakeCard(dir_.File("state.json"), extra, true, /*t0=*/GetParam());
     ASSERT_NE(card_, nullptr);
-    channel_ = std::make_unique<InProcessChannel>(*card_);
+    channel_ = std::make_unique<InProcessTransport>(*card_);
     usim_ = std::make_unique<Usim>(*channel_);
   }
 
   TempDir dir_;
   std::unique_ptr<SoftUsim> card_;
-  std::unique_ptr<InProcessChannel> channel_;
+  std::unique_ptr<InProcessTransport> channel_;
   std::unique_ptr<Usim> usim_;
   Milenage milenage_ = TestMilenage();
 };

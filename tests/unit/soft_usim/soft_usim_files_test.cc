@@ -5,7 +5,7 @@
 #include "uicc/base/identifiers.h"
 #include "uicc/ef_imsi.h"
 #include "uicc/fcp.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/file_system.h"
 #include "uicc/soft_usim/soft_usim.h"
 
@@ -234,8 +234,8 @@ TEST_F(SoftUsimFilesTest, OtherFilesAreNotUpdatable) {
   EXPECT_EQ(Send("00D6000001 08"), Hex("6981"));  // record file
 }
 
-TEST_F(SoftUsimFilesTest, WorksThroughInProcessChannel) {
-  InProcessChannel channel(*card_);
+TEST_F(SoftUsimFilesTest, WorksThroughInProcessTransport) {
+  InProcessTransport channel(*card_);
   EXPECT_EQ(channel.Atr(), card_->Atr());
   absl::StatusOr<ResponseApdu> r =
       channel.Transmit(CommandApdu{.cla = 0,

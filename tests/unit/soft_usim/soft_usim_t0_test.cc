@@ -2,7 +2,7 @@
 #include "gtest/gtest.h"
 #include "soft_usim_test_util.h"
 #include "uicc/fcp.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/atr.h"
 #include "uicc/soft_usim/file_system.h"
 
@@ -75,8 +75,8 @@ TEST_F(SoftUsimT0Test, Case2WithWrongLeAnswers6Cxx) {
   EXPECT_EQ(Send("80F2000000").front(), 0x6C);  // STATUS is case 2 as well
 }
 
-TEST_F(SoftUsimT0Test, InProcessChannelGetsFullDataInT0) {
-  InProcessChannel channel(*card_);
+TEST_F(SoftUsimT0Test, InProcessTransportGetsFullDataInT0) {
+  InProcessTransport channel(*card_);
   ASSERT_TRUE(ParseAtr(channel.Atr()).ok());
   EXPECT_FALSE(ParseAtr(channel.Atr())->offers_t1);
   absl::StatusOr<ResponseApdu> select =

@@ -12,7 +12,7 @@
 #include "uicc/base/kdf.h"
 #include "uicc/base/milenage.h"
 #include "uicc/card_error.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 #include "uicc/soft_usim/soft_usim.h"
 
 namespace gbabridge {
@@ -92,13 +92,13 @@ class UsimTest : public ::testing::Test {
         SoftUsim::Create(MakeProfile(o), (dir_ / "state.json").string(), {.t0 = t0, .log = {}});
     ASSERT_TRUE(card.ok()) << card.status();
     card_ = std::move(*card);
-    channel_ = std::make_unique<InProcessChannel>(*card_);
+    channel_ = std::make_unique<InProcessTransport>(*card_);
     usim_ = std::make_unique<Usim>(*channel_);
   }
 
   fs::path dir_;
   std::unique_ptr<SoftUsim> card_;
-  std::unique_ptr<InProcessChannel> channel_;
+  std::unique_ptr<InProcessTransport> channel_;
   std::unique_ptr<Usim> usim_;
 };
 
@@ -366,7 +366,7 @@ TEST_F(UsimTest, TruncatedAuthenticateResponsesAreCleanErrors) {
       out.push_back(0x00);
       return out;
     });
-    InProcessChannel channel(bad);
+    InProcessTransport channel(bad);
     Usim usim(channel);
     Vector v = MakeVector(0x20 + 0x20 * keep, 1);
     absl::StatusOr<Auth3gResult> r = usim.Authenticate3g(v.rand, v.autn);
@@ -389,7 +389,7 @@ TEST_F(UsimTest, GarbageResponsesNeverCrash) {
                          if (rng() % 2) junk.insert(junk.end(), {0x90, 0x00});
                          return junk;
                        });
-    InProcessChannel channel(bad);
+    InProcessTransport channel(bad);
     Usim usim(channel);
     Vector v = MakeVector(0x20 + 0x20 * static_cast<uint64_t>(i), 1);
     (void)usim.ListApplications();

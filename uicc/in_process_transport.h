@@ -1,18 +1,18 @@
-// A CardChannel over an in-process ApduHandler (e.g. SoftUsim), for unit tests.
-#ifndef GBABRIDGE_UICC_IN_PROCESS_CHANNEL_H_
-#define GBABRIDGE_UICC_IN_PROCESS_CHANNEL_H_
+// A CardTransport over an in-process ApduHandler (e.g. SoftUsim), for unit tests.
+#ifndef GBABRIDGE_UICC_IN_PROCESS_TRANSPORT_H_
+#define GBABRIDGE_UICC_IN_PROCESS_TRANSPORT_H_
 
 #include <string>
 
 #include "uicc/apdu_handler.h"
-#include "uicc/card_channel.h"
+#include "uicc/card_transport.h"
 
 namespace gbabridge {
 
-class InProcessChannel : public CardChannel {
+class InProcessTransport : public CardTransport {
  public:
   // The handler must outlive the channel. Resets the card once to read the ATR.
-  explicit InProcessChannel(ApduHandler& card);
+  explicit InProcessTransport(ApduHandler& card);
 
   absl::Status BeginTransaction() override { return absl::OkStatus(); }
   absl::Status EndTransaction() override { return absl::OkStatus(); }
@@ -33,4 +33,4 @@ class InProcessChannel : public CardChannel {
 
 }  // namespace gbabridge
 
-#endif  // GBABRIDGE_UICC_IN_PROCESS_CHANNEL_H_
+#endif  // GBABRIDGE_UICC_IN_PROCESS_TRANSPORT_H_

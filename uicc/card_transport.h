@@ -1,8 +1,8 @@
-// CardChannel: sends APDUs to one card. Implementations provide the raw exchange; this
+// CardTransport: sends APDUs to one card. Implementations provide the raw exchange; this
 // base class handles the T=0 response procedures (61xx GET RESPONSE, 6Cxx resend with Le)
 // so that every transport behaves the same (ETSI TS 102 221 §7.3.1.1.4, ISO 7816-3).
-#ifndef GBABRIDGE_UICC_CARD_CHANNEL_H_
-#define GBABRIDGE_UICC_CARD_CHANNEL_H_
+#ifndef GBABRIDGE_UICC_CARD_TRANSPORT_H_
+#define GBABRIDGE_UICC_CARD_TRANSPORT_H_
 
 #include <string>
 
@@ -13,9 +13,9 @@
 
 namespace gbabridge {
 
-class CardChannel {
+class CardTransport {
  public:
-  virtual ~CardChannel() = default;
+  virtual ~CardTransport() = default;
 
   // Sends a command; follows 61xx and 6Cxx. The returned status word is the card's
   // final one; callers interpret it.
@@ -40,17 +40,17 @@ class CardChannel {
 // RAII exclusive transaction. Check status() after construction.
 class ScopedTransaction {
  public:
-  explicit ScopedTransaction(CardChannel& channel);
+  explicit ScopedTransaction(CardTransport& channel);
   ~ScopedTransaction();
   ScopedTransaction(const ScopedTransaction&) = delete;
   ScopedTransaction& operator=(const ScopedTransaction&) = delete;
   const absl::Status& status() const { return status_; }
 
  private:
-  CardChannel& channel_;
+  CardTransport& channel_;
   absl::Status status_;
 };
 
 }  // namespace gbabridge
 
-#endif  // GBABRIDGE_UICC_CARD_CHANNEL_H_
+#endif  // GBABRIDGE_UICC_CARD_TRANSPORT_H_

@@ -1,4 +1,4 @@
-// PcscChannel: a CardChannel over pcsc-lite (PC/SC).
+// PcscTransport: a CardTransport over pcsc-lite (PC/SC).
 //
 // - Connects in shared mode with T=0 or T=1 (whatever the card offers, or as asked).
 // - Multi-APDU operations run inside SCardBeginTransaction/SCardEndTransaction.
@@ -8,15 +8,15 @@
 //   (or the daemon) is back; until then calls fail with kCardRemoved / kNoCard /
 //   kPcscdNotRunning.
 // Not thread-safe: one owner at a time (the daemon serialises card access).
-#ifndef GBABRIDGE_UICC_PCSC_CHANNEL_H_
-#define GBABRIDGE_UICC_PCSC_CHANNEL_H_
+#ifndef GBABRIDGE_UICC_PCSC_TRANSPORT_H_
+#define GBABRIDGE_UICC_PCSC_TRANSPORT_H_
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "uicc/card_channel.h"
+#include "uicc/card_transport.h"
 
 namespace gbabridge {
 
@@ -32,15 +32,15 @@ struct PcscReaderInfo {
   bool card_present = false;
 };
 
-class PcscChannel : public CardChannel {
+class PcscTransport : public CardTransport {
  public:
   // Lists readers and whether each has a card.
   static absl::StatusOr<std::vector<PcscReaderInfo>> ListReaders();
-  static absl::StatusOr<std::unique_ptr<PcscChannel>> Connect(const PcscOptions& options);
+  static absl::StatusOr<std::unique_ptr<PcscTransport>> Connect(const PcscOptions& options);
 
-  ~PcscChannel() override;
-  PcscChannel(const PcscChannel&) = delete;
-  PcscChannel& operator=(const PcscChannel&) = delete;
+  ~PcscTransport() override;
+  PcscTransport(const PcscTransport&) = delete;
+  PcscTransport& operator=(const PcscTransport&) = delete;
 
   absl::Status BeginTransaction() override;
   absl::Status EndTransaction() override;
@@ -57,7 +57,7 @@ class PcscChannel : public CardChannel {
 
  private:
   struct Handles;
-  PcscChannel(PcscOptions options, std::unique_ptr<Handles> handles);
+  PcscTransport(PcscOptions options, std::unique_ptr<Handles> handles);
   // Re-establishes the context and card handle after a removal or pcscd restart.
   absl::Status EnsureConnected();
   absl::Status ConnectCard();
@@ -74,4 +74,4 @@ class PcscChannel : public CardChannel {
 
 }  // namespace gbabridge
 
-#endif  // GBABRIDGE_UICC_PCSC_CHANNEL_H_
+#endif  // GBABRIDGE_UICC_PCSC_TRANSPORT_H_

@@ -1,4 +1,4 @@
-#include "uicc/card_channel.h"
+#include "uicc/card_transport.h"
 
 #include "absl/strings/str_cat.h"
 #include "uicc/base/secret_bytes.h"
@@ -14,7 +14,7 @@ constexpr uint8_t kInsGetResponse = 0xC0;
 
 }  // namespace
 
-absl::StatusOr<ResponseApdu> CardChannel::Exchange(const CommandApdu& command) {
+absl::StatusOr<ResponseApdu> CardTransport::Exchange(const CommandApdu& command) {
   absl::StatusOr<Bytes> encoded = command.Encode();
   if (!encoded.ok()) return encoded.status();
   absl::StatusOr<Bytes> raw = TransmitRaw(*encoded);
@@ -31,7 +31,7 @@ absl::StatusOr<ResponseApdu> CardChannel::Exchange(const CommandApdu& command) {
   return response;
 }
 
-absl::StatusOr<ResponseApdu> CardChannel::Transmit(const CommandApdu& command) {
+absl::StatusOr<ResponseApdu> CardTransport::Transmit(const CommandApdu& command) {
   absl::StatusOr<ResponseApdu> response = Exchange(command);
   if (!response.ok()) return response.status();
 
@@ -77,7 +77,7 @@ absl::StatusOr<ResponseApdu> CardChannel::Transmit(const CommandApdu& command) {
   return response;
 }
 
-ScopedTransaction::ScopedTransaction(CardChannel& channel)
+ScopedTransaction::ScopedTransaction(CardTransport& channel)
     : channel_(channel), status_(channel.BeginTransaction()) {}
 
 ScopedTransaction::~ScopedTransaction() {

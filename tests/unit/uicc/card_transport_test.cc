@@ -1,12 +1,12 @@
-// CardChannel's T=0 response procedures (61xx, 6Cxx), with a scripted card.
-#include "uicc/card_channel.h"
+// CardTransport's T=0 response procedures (61xx, 6Cxx), with a scripted card.
+#include "uicc/card_transport.h"
 
 #include <deque>
 
 #include "gtest/gtest.h"
 #include "uicc/apdu_handler.h"
 #include "uicc/card_error.h"
-#include "uicc/in_process_channel.h"
+#include "uicc/in_process_transport.h"
 
 namespace gbabridge {
 namespace {
@@ -32,9 +32,9 @@ class ScriptedCard : public ApduHandler {
 const CommandApdu kSelectImsi{
     .cla = 0x00, .ins = 0xA4, .p1 = 0x00, .p2 = 0x04, .data = {0x6F, 0x07}, .le = 256};
 
-TEST(CardChannelTest, FollowsGetResponseChains) {
+TEST(CardTransportTest, FollowsGetResponseChains) {
   ScriptedCard card({"6104", "aabbccdd6102", "eeff9000"});
-  InProcessChannel channel(card);
+  InProcessTransport channel(card);
   absl::StatusOr<ResponseApdu> r = channel.Transmit(kSelectImsi);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(HexEncode(r->data), "aabbccddeeff");
@@ -44,11 +44,11 @@ TEST(CardChannelTest, FollowsGetResponseChains) {
   EXPECT_EQ(card.commands[2], "00c0000002");
 }
 
-TEST(CardChannelTest, ResendsWithTheLeTheCardAsksFor) {
+TEST(CardTransportTest, ResendsWithTheLeTheCardAsksFor) {
   ScriptedCard card({"6c09",
                      "080910101032547698"
                      "9000"});
-  InProcessChannel channel(card);
+  InProcessTransport channel(card);
   absl::StatusOr<ResponseApdu> r =
       channel.Transmit(CommandApdu{.cla = 0, .ins = 0xB0, .p1 = 0, .p2 = 0, .data = {}, .le = 256});
   ASSERT_TRUE(r.ok()) << r.status();
@@ -57,20 +57,20 @@ TEST(CardChannelTest, ResendsWithTheLeTheCardAsksFor) {
   EXPECT_EQ(card.commands[1], "00b0000009");
 }
 
-TEST(CardChannelTest, BoundsEndlessGetResponse) {
+TEST(CardTransportTest, BoundsEndlessGetResponse) {
   std::deque<std::string> endless(100, "6101");
   endless.front() = "6101";
   for (auto& r : endless) r = "aa6101";
   ScriptedCard card(endless);
-  InProcessChannel channel(card);
+  InProcessTransport channel(card);
   absl::StatusOr<ResponseApdu> r = channel.Transmit(kSelectImsi);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(GetCardErrorReason(r.status()), CardErrorReason::kMalformedResponse);
 }
 
-TEST(CardChannelTest, ResponseWithoutStatusWordIsMalformed) {
+TEST(CardTransportTest, ResponseWithoutStatusWordIsMalformed) {
   ScriptedCard card({"90"});
-  InProcessChannel channel(card);
+  InProcessTransport channel(card);
   absl::StatusOr<ResponseApdu> r = channel.Transmit(kSelectImsi);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(GetCardErrorReason(r.status()), CardErrorReason::kMalformedResponse);

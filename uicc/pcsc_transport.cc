@@ -1,4 +1,4 @@
-#include "uicc/pcsc_channel.h"
+#include "uicc/pcsc_transport.h"
 
 #include <PCSC/winscard.h>
 #include <PCSC/wintypes.h>
@@ -10,10 +10,11 @@
 #include "absl/strings/str_format.h"
 #include "uicc/base/secret_bytes.h"
 #include "uicc/card_error.h"
+#include "uicc/pcsc_readers.h"
 
 namespace gbabridge {
 
-struct PcscChannel::Handles {
+struct PcscTransport::Handles {
   SCARDCONTEXT context = 0;
   bool has_context = false;
   SCARDHANDLE card = 0;
@@ -37,44 +38,9 @@ namespace {
 // Largest response: 256 data bytes + SW for short APDUs; extended up to 65536 + 2.
 constexpr size_t kMaxResponseSize = 65538;
 
-std::string PcscText(LONG rv) {
-  return absl::StrFormat("%s (0x%08X)", pcsc_stringify_error(rv), static_cast<uint32_t>(rv));
-}
-
-// Errors that do not depend on a reader.
-absl::Status ContextError(LONG rv, absl::string_view operation) {
-  if (rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED) {
-    return CardError(CardErrorReason::kPcscdNotRunning,
-                     "pcscd is not running (start it, e.g. `systemctl start pcscd`)");
-  }
-  if (rv == SCARD_E_NO_READERS_AVAILABLE) {
-    return CardError(CardErrorReason::kNoReader, "no smart card reader is connected");
-  }
-  return CardError(CardErrorReason::kTransportFailed,
-                   absl::StrCat("PC/SC ", operation, " failed: ", PcscText(rv)));
-}
-
 absl::StatusOr<std::vector<std::string>> ReaderNames(SCARDCONTEXT context) {
-  DWORD size = 0;
-  LONG rv = SCardListReaders(context, nullptr, nullptr, &size);
-  if (rv != SCARD_S_SUCCESS) return ContextError(rv, "SCardListReaders");
-  std::string buffer(size, '\0');
-  rv = SCardListReaders(context, nullptr, buffer.data(), &size);
-  if (rv != SCARD_S_SUCCESS) return ContextError(rv, "SCardListReaders");
-  buffer.resize(std::min<size_t>(size, buffer.size()));
-  // A multi-string: names separated by NUL, ended by an empty name.
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (start < buffer.size()) {
-    const size_t end = buffer.find('\0', start);
-    const size_t stop = end == std::string::npos ? buffer.size() : end;
-    if (stop == start) break;
-    names.emplace_back(buffer.substr(start, stop - start));
-    start = stop + 1;
-  }
-  if (names.empty()) {
-    return CardError(CardErrorReason::kNoReader, "no smart card reader is connected");
-  }
+  absl::StatusOr<std::vector<std::string>> names = ListPcscReaderNames(context);
+  if (names.ok() && names->empty()) return NoReaderError();
   return names;
 }
 
@@ -88,7 +54,7 @@ absl::StatusOr<std::vector<PcscReaderInfo>> ReadersWithState(SCARDCONTEXT contex
   }
   LONG rv = SCardGetStatusChange(context, 0, states.data(), static_cast<DWORD>(states.size()));
   if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
-    return ContextError(rv, "SCardGetStatusChange");
+    return PcscContextError(rv, "SCardGetStatusChange");
   }
   std::vector<PcscReaderInfo> readers;
   for (size_t i = 0; i < names->size(); ++i) {
@@ -100,13 +66,13 @@ absl::StatusOr<std::vector<PcscReaderInfo>> ReadersWithState(SCARDCONTEXT contex
 absl::StatusOr<SCARDCONTEXT> EstablishContext() {
   SCARDCONTEXT context = 0;
   LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &context);
-  if (rv != SCARD_S_SUCCESS) return ContextError(rv, "SCardEstablishContext");
+  if (rv != SCARD_S_SUCCESS) return PcscContextError(rv, "SCardEstablishContext");
   return context;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<PcscReaderInfo>> PcscChannel::ListReaders() {
+absl::StatusOr<std::vector<PcscReaderInfo>> PcscTransport::ListReaders() {
   absl::StatusOr<SCARDCONTEXT> context = EstablishContext();
   if (!context.ok()) return context.status();
   absl::StatusOr<std::vector<PcscReaderInfo>> readers = ReadersWithState(*context);
@@ -114,28 +80,28 @@ absl::StatusOr<std::vector<PcscReaderInfo>> PcscChannel::ListReaders() {
   return readers;
 }
 
-absl::StatusOr<std::unique_ptr<PcscChannel>> PcscChannel::Connect(const PcscOptions& options) {
+absl::StatusOr<std::unique_ptr<PcscTransport>> PcscTransport::Connect(const PcscOptions& options) {
   auto channel =
-      std::unique_ptr<PcscChannel>(new PcscChannel(options, std::make_unique<Handles>()));
+      std::unique_ptr<PcscTransport>(new PcscTransport(options, std::make_unique<Handles>()));
   absl::Status s = channel->EnsureConnected();
   if (!s.ok()) return s;
   return channel;
 }
 
-PcscChannel::PcscChannel(PcscOptions options, std::unique_ptr<Handles> handles)
+PcscTransport::PcscTransport(PcscOptions options, std::unique_ptr<Handles> handles)
     : options_(std::move(options)), handles_(std::move(handles)) {}
 
-PcscChannel::~PcscChannel() {
+PcscTransport::~PcscTransport() {
   if (transaction_depth_ > 0 && handles_->has_card) {
     SCardEndTransaction(handles_->card, SCARD_LEAVE_CARD);
   }
 }
 
-std::string PcscChannel::ActiveProtocol() const {
+std::string PcscTransport::ActiveProtocol() const {
   return handles_->protocol == SCARD_PROTOCOL_T0 ? "T=0" : "T=1";
 }
 
-absl::Status PcscChannel::EnsureConnected() {
+absl::Status PcscTransport::EnsureConnected() {
   if (!handles_->has_context) {
     absl::StatusOr<SCARDCONTEXT> context = EstablishContext();
     if (!context.ok()) return context.status();
@@ -149,7 +115,7 @@ absl::Status PcscChannel::EnsureConnected() {
   return ConnectCard();
 }
 
-absl::Status PcscChannel::ConnectCard() {
+absl::Status PcscTransport::ConnectCard() {
   absl::StatusOr<std::vector<PcscReaderInfo>> readers = ReadersWithState(handles_->context);
   if (!readers.ok()) {
     if (GetCardErrorReason(readers.status()) == CardErrorReason::kPcscdNotRunning) {
@@ -191,7 +157,7 @@ absl::Status PcscChannel::ConnectCard() {
   return ReadAtr();
 }
 
-absl::Status PcscChannel::ReadAtr() {
+absl::Status PcscTransport::ReadAtr() {
   std::array<BYTE, MAX_ATR_SIZE> atr{};
   DWORD atr_len = atr.size();
   DWORD state = 0;
@@ -204,7 +170,7 @@ absl::Status PcscChannel::ReadAtr() {
   return absl::OkStatus();
 }
 
-absl::Status PcscChannel::Fail(long rv, absl::string_view operation) {
+absl::Status PcscTransport::Fail(long rv, absl::string_view operation) {
   const std::string where = reader_.empty() ? std::string("the reader") : reader_;
   switch (rv) {
     case SCARD_E_NO_SERVICE:
@@ -218,7 +184,7 @@ absl::Status PcscChannel::Fail(long rv, absl::string_view operation) {
                          absl::StrCat("lost the connection to pcscd during ", operation,
                                       " (was it restarted?)"));
       }
-      return ContextError(rv, operation);
+      return PcscContextError(rv, operation);
     case SCARD_E_UNKNOWN_READER:
     case SCARD_E_READER_UNAVAILABLE:
       handles_->DropCard();
@@ -252,14 +218,15 @@ absl::Status PcscChannel::Fail(long rv, absl::string_view operation) {
       transaction_depth_ = 0;
       return CardError(
           CardErrorReason::kCardRemoved,
-          absl::StrCat("card in reader ", where, " does not respond (", PcscText(rv), ")"));
+          absl::StrCat("card in reader ", where, " does not respond (", PcscErrorText(rv), ")"));
     default:
-      return CardError(CardErrorReason::kTransportFailed,
-                       absl::StrCat("PC/SC ", operation, " on ", where, " failed: ", PcscText(rv)));
+      return CardError(
+          CardErrorReason::kTransportFailed,
+          absl::StrCat("PC/SC ", operation, " on ", where, " failed: ", PcscErrorText(rv)));
   }
 }
 
-absl::Status PcscChannel::ResetCard() {
+absl::Status PcscTransport::ResetCard() {
   absl::Status s = EnsureConnected();
   if (!s.ok()) return s;
   LONG rv =
@@ -270,7 +237,7 @@ absl::Status PcscChannel::ResetCard() {
   return ReadAtr();
 }
 
-absl::Status PcscChannel::BeginTransaction() {
+absl::Status PcscTransport::BeginTransaction() {
   if (transaction_depth_ > 0) {
     ++transaction_depth_;
     return absl::OkStatus();
@@ -283,7 +250,7 @@ absl::Status PcscChannel::BeginTransaction() {
   return absl::OkStatus();
 }
 
-absl::Status PcscChannel::EndTransaction() {
+absl::Status PcscTransport::EndTransaction() {
   if (transaction_depth_ == 0) return absl::OkStatus();
   if (--transaction_depth_ > 0) return absl::OkStatus();
   if (!handles_->has_card) return absl::OkStatus();
@@ -292,7 +259,7 @@ absl::Status PcscChannel::EndTransaction() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Bytes> PcscChannel::TransmitRaw(ByteView command) {
+absl::StatusOr<Bytes> PcscTransport::TransmitRaw(ByteView command) {
   absl::Status s = EnsureConnected();
   if (!s.ok()) return s;
   const SCARD_IO_REQUEST* pci =
