@@ -8,7 +8,6 @@
 #include <mutex>
 #include <utility>
 
-#include "absl/strings/str_format.h"
 #include "uicc/card_error.h"
 #include "uicc/pcsc_readers.h"
 

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "uicc/base/secret_bytes.h"
 #include "uicc/card_error.h"
 #include "uicc/pcsc_readers.h"
