@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "bootstrap/cli/cli_error.h"
 #include "bootstrap/cli/exit_codes.h"
 #include "bootstrap/client/gba_client.h"
-#include "bootstrap/client/gba_error.h"
 #include "bootstrap/protocol/bootstrapping_info.h"
 #include "bootstrap/protocol/naf_id.h"
 #include "nlohmann/json.hpp"
@@ -21,21 +21,7 @@ using nlohmann::json;
 
 int Fail(const absl::Status& status, const BootstrapOptions& options, std::ostream& out,
          std::ostream& err) {
-  const int code = ExitCodeFor(status);
-  if (options.card.json) {
-    std::string reason = std::string(absl::StatusCodeToString(status.code()));
-    if (auto gba = GetGbaErrorReason(status)) reason = std::string(GbaErrorReasonName(*gba));
-    if (auto card = GetCardErrorReason(status)) reason = std::string(CardErrorReasonName(*card));
-    out << json{{"error",
-                 {{"message", std::string(status.message())},
-                  {"reason", reason},
-                  {"exit_code", code}}}}
-               .dump(2)
-        << "\n";
-  } else {
-    err << "gbabridge: " << status.message() << "\n";
-  }
-  return code;
+  return ReportLocalError(status, options.card.json, out, err);
 }
 
 }  // namespace

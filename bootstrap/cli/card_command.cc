@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "bootstrap/cli/cli_error.h"
 #include "bootstrap/cli/exit_codes.h"
 #include "nlohmann/json.hpp"
 #include "uicc/base/identifiers.h"
@@ -23,21 +24,7 @@ using nlohmann::json;
 
 int Fail(const absl::Status& status, const CardOptions& options, std::ostream& out,
          std::ostream& err) {
-  const int code = ExitCodeFor(status);
-  if (options.json) {
-    std::optional<CardErrorReason> reason = GetCardErrorReason(status);
-    out << json{{"error",
-                 {{"message", std::string(status.message())},
-                  {"reason", reason.has_value()
-                                 ? std::string(CardErrorReasonName(*reason))
-                                 : std::string(absl::StatusCodeToString(status.code()))},
-                  {"exit_code", code}}}}
-               .dump(2)
-        << "\n";
-  } else {
-    err << "gbabridge: " << status.message() << "\n";
-  }
-  return code;
+  return ReportLocalError(status, options.json, out, err);
 }
 
 // Reads PIN1 from a file (first line, surrounding whitespace dropped). A PIN on the

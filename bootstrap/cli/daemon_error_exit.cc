@@ -10,8 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "bootstrap/cli/exit_codes.h"
+#include "bootstrap/wire/wire_error.h"
 #include "gbabridge/v1/gbabridge.pb.h"
-#include "nlohmann/json.hpp"
 
 namespace gbabridge::cli {
 
@@ -38,7 +38,6 @@ const char kDaemonExitCodesHelp[] =
 namespace {
 
 using gbabridge::v1::ErrorReason;
-using nlohmann::json;
 
 // Exit code by the daemon's reason; nullopt for ERROR_REASON_UNSPECIFIED (unknown names
 // parse to it too, as the ERROR MODEL asks clients to treat them).
@@ -85,14 +84,6 @@ std::optional<int> ExitCodeForReason(ErrorReason reason) {
   }
 }
 
-ErrorReason ParseReason(std::string_view name) {
-  ErrorReason reason = gbabridge::v1::ERROR_REASON_UNSPECIFIED;
-  if (name.empty() || !gbabridge::v1::ErrorReason_Parse(std::string(name), &reason)) {
-    return gbabridge::v1::ERROR_REASON_UNSPECIFIED;
-  }
-  return reason;
-}
-
 // What to check when the socket or the TCP port does not answer.
 std::string UnreachableMessage(const DaemonTarget& target, std::string_view grpc_detail) {
   if (target.kind == DaemonTarget::Kind::kUnix) {
@@ -134,64 +125,10 @@ std::string TimeoutMessage(const DaemonTarget& target, std::chrono::seconds time
 
 }  // namespace
 
-std::string ErrorReasonFromTrailers(
-    const std::multimap<grpc::string_ref, grpc::string_ref>& trailers) {
-  auto reason = trailers.find(kErrorReasonTrailer);
-  if (reason == trailers.end()) return "";
-  std::string name(reason->second.data(), reason->second.size());
-  auto domain = trailers.find(kErrorDomainTrailer);
-  if (domain != trailers.end()) {
-    const std::string domain_name(domain->second.data(), domain->second.size());
-    // Another domain's reason is not ours to interpret: qualified, it parses as unknown.
-    if (domain_name != kErrorDomain) return absl::StrCat(domain_name, "/", name);
-  }
-  return name;
-}
-
-std::string GrpcCodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
-    default:
-      return absl::StrCat("CODE_", static_cast<int>(code));
-  }
-}
-
 int ExitCodeForDaemonError(grpc::StatusCode code, std::string_view reason) {
   if (code == grpc::StatusCode::OK) return kExitOk;
-  if (std::optional<int> by_reason = ExitCodeForReason(ParseReason(reason))) return *by_reason;
+  if (std::optional<int> by_reason = ExitCodeForReason(wire::ParseErrorReason(reason)))
+    return *by_reason;
   switch (code) {
     case grpc::StatusCode::UNAVAILABLE:
       // Without a reason the daemon never answered: gRPC could not connect. With a reason
@@ -216,10 +153,10 @@ int ExitCodeForDaemonError(grpc::StatusCode code, std::string_view reason) {
   }
 }
 
-DaemonFailure DescribeDaemonFailure(const grpc::Status& status, std::string_view reason,
-                                    const DaemonTarget& target, std::chrono::seconds timeout) {
-  DaemonFailure failure;
-  failure.grpc_code = GrpcCodeName(status.error_code());
+CliError DescribeDaemonFailure(const grpc::Status& status, std::string_view reason,
+                               const DaemonTarget& target, std::chrono::seconds timeout) {
+  CliError failure;
+  failure.grpc_code = wire::StatusCodeName(status.error_code());
   failure.exit_code = ExitCodeForDaemonError(status.error_code(), reason);
   failure.reason = reason.empty() ? failure.grpc_code : std::string(reason);
   failure.message = status.error_message();
@@ -245,9 +182,9 @@ DaemonFailure DescribeDaemonFailure(const grpc::Status& status, std::string_view
   return failure;
 }
 
-DaemonFailure DescribeConnectFailure(const absl::Status& status, const DaemonTarget& target,
-                                     std::chrono::seconds timeout) {
-  DaemonFailure failure;
+CliError DescribeConnectFailure(const absl::Status& status, const DaemonTarget& target,
+                                std::chrono::seconds timeout) {
+  CliError failure;
   failure.exit_code = kExitDaemonUnreachable;
   if (absl::IsDeadlineExceeded(status)) {
     failure.grpc_code = "DEADLINE_EXCEEDED";
@@ -258,30 +195,6 @@ DaemonFailure DescribeConnectFailure(const absl::Status& status, const DaemonTar
   }
   failure.reason = failure.grpc_code;
   return failure;
-}
-
-int ReportDaemonFailure(const DaemonFailure& failure, bool json_output, std::ostream& out,
-                        std::ostream& err) {
-  err << "error: " << failure.message << " [" << failure.reason << "]\n";
-  if (json_output) {
-    out << json{{"error",
-                 {{"message", failure.message},
-                  {"reason", failure.reason},
-                  {"grpc_code", failure.grpc_code.empty() ? json() : json(failure.grpc_code)},
-                  {"exit_code", failure.exit_code}}}}
-               .dump()
-        << "\n";
-  }
-  return failure.exit_code;
-}
-
-int ReportLocalError(const absl::Status& status, bool json_output, std::ostream& out,
-                     std::ostream& err) {
-  DaemonFailure failure;
-  failure.exit_code = absl::IsInvalidArgument(status) ? kExitUsage : kExitFailure;
-  failure.reason = absl::IsInvalidArgument(status) ? "USAGE" : "CLIENT_ERROR";
-  failure.message = std::string(status.message());
-  return ReportDaemonFailure(failure, json_output, out, err);
 }
 
 }  // namespace gbabridge::cli

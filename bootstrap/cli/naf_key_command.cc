@@ -6,9 +6,11 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "bootstrap/cli/cli_error.h"
 #include "bootstrap/cli/daemon_error_exit.h"
 #include "bootstrap/cli/exit_codes.h"
 #include "bootstrap/cli/status_command.h"
+#include "bootstrap/wire/wire_error.h"
 #include "nlohmann/json.hpp"
 #include "uicc/base/bytes.h"
 #include "uicc/base/secret_bytes.h"
@@ -143,10 +145,10 @@ int RunNafKey(const NafKeyOptions& options, std::ostream& out, std::ostream& err
   const grpc::Status rpc = stub->GetNafKey(&context, request, &response);
   SecretBytes key = TakeKey(response);
   if (!rpc.ok()) {
-    return ReportDaemonFailure(
-        DescribeDaemonFailure(rpc, ErrorReasonFromTrailers(context.GetServerTrailingMetadata()),
-                              connection->target(), connection->timeout()),
-        options.json, out, err);
+    return ReportError(DescribeDaemonFailure(
+                           rpc, wire::ErrorReasonFromTrailers(context.GetServerTrailingMetadata()),
+                           connection->target(), connection->timeout()),
+                       options.json, out, err);
   }
   if (key.size() != kNafKeySize) {
     return ReportLocalError(

@@ -4,9 +4,11 @@
 #include <memory>
 
 #include "absl/time/time.h"
+#include "bootstrap/cli/cli_error.h"
 #include "bootstrap/cli/daemon_error_exit.h"
 #include "bootstrap/cli/exit_codes.h"
 #include "bootstrap/protocol/bootstrapping_info.h"
+#include "bootstrap/wire/wire_error.h"
 
 namespace gbabridge::cli {
 namespace {
@@ -145,10 +147,10 @@ int RunStatus(const StatusOptions& options, std::ostream& out, std::ostream& err
   v1::GetStatusResponse response;
   const grpc::Status rpc = stub->GetStatus(&context, v1::GetStatusRequest(), &response);
   if (!rpc.ok()) {
-    return ReportDaemonFailure(
-        DescribeDaemonFailure(rpc, ErrorReasonFromTrailers(context.GetServerTrailingMetadata()),
-                              connection->target(), connection->timeout()),
-        options.json, out, err);
+    return ReportError(DescribeDaemonFailure(
+                           rpc, wire::ErrorReasonFromTrailers(context.GetServerTrailingMetadata()),
+                           connection->target(), connection->timeout()),
+                       options.json, out, err);
   }
   if (options.json) {
     out << StatusToJson(response).dump(2) << "\n";

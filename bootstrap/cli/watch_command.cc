@@ -11,9 +11,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "bootstrap/cli/cli_error.h"
 #include "bootstrap/cli/daemon_error_exit.h"
 #include "bootstrap/cli/exit_codes.h"
 #include "bootstrap/cli/status_command.h"
+#include "bootstrap/wire/wire_error.h"
 
 namespace gbabridge::cli {
 namespace {
@@ -152,7 +154,7 @@ int RunWatch(const WatchOptions& options, std::ostream& out, std::ostream& err,
   // The stream has no deadline (it lasts until stopped); --timeout bounds the connection.
   if (absl::Status connected = connection->WaitUntilConnected(stop); !connected.ok()) {
     if (absl::IsCancelled(connected)) return kExitOk;  // Ctrl-C while connecting
-    return ReportDaemonFailure(
+    return ReportError(
         DescribeConnectFailure(connected, connection->target(), connection->timeout()),
         options.json, out, err);
   }
@@ -204,16 +206,16 @@ int RunWatch(const WatchOptions& options, std::ostream& out, std::ostream& err,
 
   if (count_reached || (stop != nullptr && stop->load())) return kExitOk;
   if (rpc.ok()) {
-    DaemonFailure closed;
+    CliError closed;
     closed.exit_code = kExitDaemonUnreachable;
     closed.reason = "STREAM_CLOSED";
     closed.grpc_code = "OK";
     closed.message = absl::StrCat("the daemon at ", connection->target().display(),
                                   " closed the event stream (gbabridged stopping?)");
-    return ReportDaemonFailure(closed, options.json, out, err);
+    return ReportError(closed, options.json, out, err);
   }
-  return ReportDaemonFailure(
-      DescribeDaemonFailure(rpc, ErrorReasonFromTrailers(context.GetServerTrailingMetadata()),
+  return ReportError(
+      DescribeDaemonFailure(rpc, wire::ErrorReasonFromTrailers(context.GetServerTrailingMetadata()),
                             connection->target(), connection->timeout()),
       options.json, out, err);
 }

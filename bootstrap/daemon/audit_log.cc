@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "bootstrap/daemon/grpc_error.h"
+#include "bootstrap/wire/wire_error.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -97,15 +97,15 @@ void AuditLog::Bootstrapped(const PeerIdentity& peer, std::string_view client_na
 void AuditLog::Refused(std::string_view rpc, const std::optional<PeerIdentity>& peer,
                        std::string_view client_name, std::string_view naf_fqdn,
                        std::string_view ua_hex, const absl::Status& status) {
-  const absl::StatusCode code = ToWireStatus(status).code();
+  const absl::StatusCode code = wire::ToWireStatus(status).code();
   std::string line = absl::StrCat(IsDenial(code) ? "event=denied" : "event=failed",
                                   " rpc=", LogfmtValue(rpc), " peer=", LogfmtValue(PeerText(peer)));
   if (!client_name.empty()) absl::StrAppend(&line, " client=", LogfmtValue(client_name));
   // The FQDN as the caller sent it may be malformed (INCORRECT_NAF_ID): quoted and escaped.
   if (!naf_fqdn.empty()) absl::StrAppend(&line, " naf=", LogfmtValue(naf_fqdn));
   if (!ua_hex.empty()) absl::StrAppend(&line, " ua=", LogfmtValue(ua_hex));
-  absl::StrAppend(&line, " reason=", std::string(ErrorReasonName(status)),
-                  " code=", StatusCodeName(code));
+  absl::StrAppend(&line, " reason=", std::string(wire::ErrorReasonName(status)),
+                  " code=", wire::StatusCodeName(code));
   logger_->warn(line);
 }
 

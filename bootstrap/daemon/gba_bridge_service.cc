@@ -5,9 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "bootstrap/daemon/daemon_error.h"
-#include "bootstrap/daemon/grpc_error.h"
 #include "bootstrap/protocol/naf_id.h"
+#include "bootstrap/wire/wire_error.h"
 #include "uicc/base/bytes.h"
 
 namespace gbabridge::daemon {
@@ -36,18 +35,21 @@ std::string UaHexForLog(std::string_view raw) {
 // Validates the NAF FQDN and the Ua id (before the policy, as the proto requires).
 absl::StatusOr<NafId> ValidateNafId(const v1::GetNafKeyRequest& request) {
   if (absl::Status fqdn = ValidateFqdn(request.naf_fqdn()); !fqdn.ok()) {
-    return IncorrectNafId(absl::StrCat("naf_fqdn '", Echo(request.naf_fqdn()),
-                                       "' is not a valid NAF FQDN: ", std::string(fqdn.message())));
+    return wire::WireError(
+        v1::INCORRECT_NAF_ID,
+        absl::StrCat("naf_fqdn '", Echo(request.naf_fqdn()),
+                     "' is not a valid NAF FQDN: ", std::string(fqdn.message())));
   }
   absl::StatusOr<UaSecurityProtocolId> ua =
       UaSecurityProtocolId::FromBytes(AsBytes(request.ua_security_protocol_id()));
   if (!ua.ok()) {
-    return UnsupportedUaId(absl::StrCat("ua_security_protocol_id ",
-                                        UaHexForLog(request.ua_security_protocol_id()), ": ",
-                                        std::string(ua.status().message())));
+    return wire::WireError(
+        v1::SECURITY_PROTOCOL_NOT_SUPPORTED,
+        absl::StrCat("ua_security_protocol_id ", UaHexForLog(request.ua_security_protocol_id()),
+                     ": ", std::string(ua.status().message())));
   }
   absl::StatusOr<NafId> naf = NafId::Create(request.naf_fqdn(), *ua);
-  if (!naf.ok()) return IncorrectNafId(naf.status().message());
+  if (!naf.ok()) return wire::WireError(v1::INCORRECT_NAF_ID, naf.status().message());
   return naf;
 }
 
@@ -74,10 +76,10 @@ absl::StatusOr<std::optional<GbaMode>> GbaModeFromProto(v1::GbaMode mode) {
     default:
       break;
   }
-  return RequestError(RequestErrorReason::kGbaModeUnsupported,
-                      absl::StrCat("gba_mode_preference ", static_cast<int>(mode),
-                                   " is not a GBA mode this daemon knows; use GBA_MODE_ME, "
-                                   "GBA_MODE_U or GBA_MODE_UNSPECIFIED"));
+  return wire::WireError(v1::GBA_NOT_SUPPORTED,
+                         absl::StrCat("gba_mode_preference ", static_cast<int>(mode),
+                                      " is not a GBA mode this daemon knows; use GBA_MODE_ME, "
+                                      "GBA_MODE_U or GBA_MODE_UNSPECIFIED"));
 }
 
 v1::PinState PinStateToProto(PinStatus pin) {
@@ -142,11 +144,11 @@ v1::Event EventToProto(const DaemonEvent& event) {
     out.set_gba_mode(GbaModeToProto(event.mode));
   }
   if (event.type == DaemonEventType::kError) {
-    // The same code and reason the failed RPC would have carried (grpc_error.h).
+    // The same code and reason the failed RPC would have carried (bootstrap/wire/wire_error.h).
     const absl::Status& error =
         event.error.ok() ? absl::InternalError("an error event without a status") : event.error;
-    out.set_error_code(StatusCodeName(ToWireStatus(error).code()));
-    out.set_error_reason(std::string(ErrorReasonName(error)));
+    out.set_error_code(wire::StatusCodeName(wire::ToWireStatus(error).code()));
+    out.set_error_reason(std::string(wire::ErrorReasonName(error)));
     out.set_error_message(std::string(error.message()));
   }
   return out;
@@ -168,15 +170,15 @@ GbaBridgeService::GbaBridgeService(SessionManager& sessions, const Policy& polic
 absl::Status GbaBridgeService::CheckSessionRequest(const ClientPolicy& client, bool force,
                                                    std::optional<GbaMode> mode) {
   if (force && !client.may_force_bootstrap) {
-    return DaemonError(
-        DaemonErrorReason::kOperationNotAllowed,
+    return wire::WireError(
+        v1::OPERATION_NOT_ALLOWED,
         absl::StrCat("client entry '", client.name,
                      "' may not force a bootstrap (may_force_bootstrap = false): it would "
                      "replace the session of every client"));
   }
   if (mode == GbaMode::kGbaMe && !client.may_request_gba_me) {
-    return DaemonError(
-        DaemonErrorReason::kOperationNotAllowed,
+    return wire::WireError(
+        v1::OPERATION_NOT_ALLOWED,
         absl::StrCat("client entry '", client.name,
                      "' may not ask for GBA_ME (may_request_gba_me = false): on a GBA_U card it "
                      "would move Ks out of the UICC; leave gba_mode_preference unset"));
@@ -188,9 +190,9 @@ absl::StatusOr<const ClientPolicy*> GbaBridgeService::FindCaller(
     const absl::StatusOr<PeerIdentity>& peer) const {
   if (!peer.ok()) {
     // An unidentifiable transport is denied like an unknown caller (default deny).
-    return DaemonError(DaemonErrorReason::kCallerNotAllowed,
-                       absl::StrCat("the caller could not be identified from its connection: ",
-                                    std::string(peer.status().message())));
+    return wire::WireError(v1::CALLER_NOT_ALLOWED,
+                           absl::StrCat("the caller could not be identified from its connection: ",
+                                        std::string(peer.status().message())));
   }
   return policy_.FindClient(*peer);
 }
@@ -211,7 +213,7 @@ grpc::Status GbaBridgeService::GetNafKey(grpc::ServerContext* context,
                    peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
                    client_name, Echo(request->naf_fqdn()),
                    UaHexForLog(request->ua_security_protocol_id()), status);
-    return ToGrpcStatus(status, context);
+    return wire::ToGrpcStatus(status, context);
   };
 
   // 1. The request itself, before the policy (INVALID_ARGUMENT).
@@ -269,7 +271,7 @@ grpc::Status GbaBridgeService::Bootstrap(grpc::ServerContext* context,
     audit_.Refused("Bootstrap",
                    peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
                    client_name, "", "", status);
-    return ToGrpcStatus(status, context);
+    return wire::ToGrpcStatus(status, context);
   };
 
   absl::StatusOr<std::optional<GbaMode>> mode = GbaModeFromProto(request->gba_mode_preference());
@@ -308,7 +310,7 @@ void GbaBridgeService::FillStatus(v1::GetStatusResponse* status) {
   status->set_pin_state(PinStateToProto(card.pin));
   status->set_bsf_url(card.bsf_url);
   if (!card.last_error.ok()) {
-    const absl::string_view reason = ErrorReasonName(card.last_error);
+    const absl::string_view reason = wire::ErrorReasonName(card.last_error);
     status->set_card_error_reason(std::string(reason));
     status->set_card_error_message(std::string(card.last_error.message()));
   }
@@ -338,7 +340,7 @@ grpc::Status GbaBridgeService::GetStatus(grpc::ServerContext* context,
     audit_.Refused("GetStatus",
                    peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
                    "", "", "", client.status());
-    return ToGrpcStatus(client.status(), context);
+    return wire::ToGrpcStatus(client.status(), context);
   }
   FillStatus(response);
   return grpc::Status::OK;
@@ -353,7 +355,7 @@ grpc::Status GbaBridgeService::WatchEvents(grpc::ServerContext* context,
     audit_.Refused("WatchEvents",
                    peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
                    "", "", "", client.status());
-    return ToGrpcStatus(client.status(), context);
+    return wire::ToGrpcStatus(client.status(), context);
   }
 
   // Opening a stream takes a token like any request, and the streams a client holds open
@@ -363,19 +365,18 @@ grpc::Status GbaBridgeService::WatchEvents(grpc::ServerContext* context,
     absl::Status allowed = rate_limiter_.Acquire(client_name, *(*client)->rate_limit);
     if (!allowed.ok()) {
       audit_.Refused("WatchEvents", *peer, client_name, "", "", allowed);
-      return ToGrpcStatus(allowed, context);
+      return wire::ToGrpcStatus(allowed, context);
     }
   }
   {
     std::lock_guard lock(watch_mu_);
     int& open = watch_streams_[client_name];
     if (open >= options_.max_watch_streams_per_client) {
-      const absl::Status too_many =
-          DaemonError(DaemonErrorReason::kRateLimited,
-                      absl::StrCat("client '", client_name, "' already has ", open,
-                                   " WatchEvents streams open (the limit); close one first"));
+      const absl::Status too_many = wire::WireError(
+          v1::RATE_LIMITED, absl::StrCat("client '", client_name, "' already has ", open,
+                                         " WatchEvents streams open (the limit); close one first"));
       audit_.Refused("WatchEvents", *peer, client_name, "", "", too_many);
-      return ToGrpcStatus(too_many, context);
+      return wire::ToGrpcStatus(too_many, context);
     }
     ++open;
   }

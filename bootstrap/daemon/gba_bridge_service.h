@@ -2,7 +2,7 @@
 // gbabridge.proto). Flow 3 of docs/architecture.md: validate the request, identify the
 // caller from the transport, apply its policy and rate limit, then ask the SessionManager
 // (cache hit: no APDU, no HMAC), audit, answer. Errors leave through ToGrpcStatus
-// (grpc_error.h): a canonical code plus the `gbabridge-error-reason` trailer.
+// (bootstrap/wire/wire_error.h): a canonical code plus the `gbabridge-error-reason` trailer.
 //
 // Order of checks in GetNafKey (the proto's contract): request validation (INVALID_ARGUMENT),
 // then the caller and its policy (PERMISSION_DENIED), then its rate limit

@@ -10,7 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "bootstrap/daemon/daemon_error.h"
+#include "bootstrap/wire/wire_error.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -334,10 +334,11 @@ absl::StatusOr<const ClientPolicy*> Policy::FindClient(const PeerIdentity& peer)
   for (const ClientPolicy& client : clients_) {
     if (client.MatchesPeer(peer)) return &client;
   }
-  return DaemonError(DaemonErrorReason::kCallerNotAllowed,
-                     absl::StrCat("no client policy matches the caller (", peer.ToString(),
-                                  "); access is denied by default (oneM2M SER-008). Add a "
-                                  "[[client]] entry naming its uid, gid or certificate subject"));
+  return wire::WireError(
+      v1::CALLER_NOT_ALLOWED,
+      absl::StrCat("no client policy matches the caller (", peer.ToString(),
+                   "); access is denied by default (oneM2M SER-008). Add a "
+                   "[[client]] entry naming its uid, gid or certificate subject"));
 }
 
 absl::StatusOr<const ClientPolicy*> Policy::Authorize(const PeerIdentity& peer,
@@ -348,16 +349,16 @@ absl::StatusOr<const ClientPolicy*> Policy::Authorize(const PeerIdentity& peer,
   if (!entry.AllowsNaf(naf_id.fqdn())) {
     std::vector<std::string> allowed;
     for (const NafPattern& pattern : entry.naf_patterns) allowed.push_back(pattern.ToString());
-    return DaemonError(
-        DaemonErrorReason::kNafNotAllowed,
+    return wire::WireError(
+        v1::NAF_NOT_ALLOWED,
         absl::StrCat("client '", entry.name, "' may not obtain keys for NAF '", naf_id.fqdn(),
                      "' (allowed: ", absl::StrJoin(allowed, ", "), "; oneM2M SER-022)"));
   }
   if (!entry.AllowsUa(naf_id.ua())) {
     std::vector<std::string> allowed;
     for (const UaSecurityProtocolId& ua : entry.ua_ids) allowed.push_back(ua.ToHex());
-    return DaemonError(
-        DaemonErrorReason::kUaNotAllowed,
+    return wire::WireError(
+        v1::UA_NOT_ALLOWED,
         absl::StrCat("client '", entry.name, "' may not use Ua security protocol ",
                      naf_id.ua().ToHex(), " (", naf_id.ua().Describe(),
                      ") (allowed: ", absl::StrJoin(allowed, ", "), "; oneM2M SER-024)"));

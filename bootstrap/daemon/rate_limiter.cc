@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "bootstrap/daemon/daemon_error.h"
+#include "bootstrap/wire/wire_error.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -56,8 +56,8 @@ absl::Status RateLimiter::Acquire(std::string_view client, const RateLimit& limi
   }
   // Time until one whole token has accumulated, rounded up.
   const int64_t wait_ns = (per_ns - bucket.credit + limit.requests - 1) / limit.requests;
-  return DaemonError(
-      DaemonErrorReason::kRateLimited,
+  return wire::WireError(
+      v1::RATE_LIMITED,
       absl::StrCat("client '", std::string(client), "' exceeded its rate limit of ", limit.requests,
                    " requests per ", absl::FormatDuration(absl::FromChrono(limit.per)),
                    "; retry in ", absl::FormatDuration(absl::Nanoseconds(wait_ns)),

@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "bootstrap/daemon/daemon_error.h"
 #include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/wire/wire_error.h"
 #include "uicc/card_error.h"
 
 namespace gbabridge::daemon {
@@ -224,8 +224,8 @@ absl::Status SessionManager::CheckReplaceLocked(std::optional<GbaMode> mode,
       session_->session.mode == *mode) {
     return absl::OkStatus();
   }
-  return DaemonError(
-      DaemonErrorReason::kOperationNotAllowed,
+  return wire::WireError(
+      v1::OPERATION_NOT_ALLOWED,
       absl::StrCat("asking for ", std::string(GbaModeName(*mode)), " would replace the live ",
                    std::string(GbaModeName(session_->session.mode)),
                    " session every client shares, which this caller may not do "

@@ -23,7 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "bootstrap/daemon/daemon_error.h"
+#include "bootstrap/wire/wire_error.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -335,8 +335,8 @@ absl::StatusOr<PeerIdentity> ResolvePeer(const grpc::ServerContext& context,
   if (unix_listener != nullptr && peer.rfind("fd:", 0) == 0) {
     absl::StatusOr<PeerIdentity> identity = unix_listener->Resolve(peer);
     if (identity.ok()) return identity;
-    return DaemonError(
-        DaemonErrorReason::kCallerNotAllowed,
+    return wire::WireError(
+        v1::CALLER_NOT_ALLOWED,
         absl::StrCat("the caller could not be identified: ", identity.status().message()));
   }
   // TCP: only reachable with a client certificate the CA verified
@@ -350,9 +350,9 @@ absl::StatusOr<PeerIdentity> ResolvePeer(const grpc::ServerContext& context,
           std::string(subjects.front().data(), subjects.front().size()));
     }
   }
-  return DaemonError(DaemonErrorReason::kCallerNotAllowed,
-                     "the caller could not be identified (neither Unix peer credentials nor a "
-                     "verified client certificate)");
+  return wire::WireError(v1::CALLER_NOT_ALLOWED,
+                         "the caller could not be identified (neither Unix peer credentials nor a "
+                         "verified client certificate)");
 }
 
 }  // namespace gbabridge::daemon

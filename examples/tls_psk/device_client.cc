@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bootstrap/wire/wire_error.h"
 #include "examples/tls_psk/gba_psk.h"
 #include "examples/tls_psk/psk_tls.h"
 #include "uicc/base/secret_bytes.h"
@@ -29,12 +30,11 @@ void Wipe(std::string* bytes) {
 }
 
 // The machine-readable reason of a failed call: the trailer every gbabridged error carries
-// (gbabridge.proto, ERROR MODEL).
+// (gbabridge.proto, ERROR MODEL), read as the CLI reads it; "ERROR_REASON_UNSPECIFIED" when
+// there is none (the daemon was not reached).
 std::string ErrorReason(const grpc::ClientContext& context) {
-  const auto& trailers = context.GetServerTrailingMetadata();
-  auto it = trailers.find("gbabridge-error-reason");
-  if (it == trailers.end()) return "ERROR_REASON_UNSPECIFIED";
-  return std::string(it->second.data(), it->second.size());
+  const std::string received = wire::ErrorReasonFromTrailers(context.GetServerTrailingMetadata());
+  return received.empty() ? "ERROR_REASON_UNSPECIFIED" : received;
 }
 
 // What the application can do about a failed GetNafKey (gbabridge.proto, retry guidance).

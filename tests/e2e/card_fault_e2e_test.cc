@@ -259,7 +259,7 @@ TEST_F(CardFaultE2eTest, ABootstrapBehindTheDaemonsBackIsNoticedBeforeTheNextDer
 
   CommandResult complete = RunCli(bootstrap + bsf_->ub_url());
   ASSERT_EQ(complete.exit_code, 0) << complete.output;
-  const std::string their_btid = nlohmann::json::parse(complete.output)["btid"];
+  const std::string their_btid = nlohmann::json::parse(complete.out)["btid"];
   ASSERT_NE(their_btid, derived.response.btid());
   CallResult third = CallGetNafKey(*stub_, kMef, kDigestUa);
   ASSERT_TRUE(third.status.ok()) << third.reason << ": " << third.status.error_message();

@@ -56,7 +56,7 @@ TEST_F(CardCliTest, InfoJsonForScripts) {
   StartCard(/*pin_enabled=*/false);
   CommandResult r = RunCli("card info --json --show-imsi");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  nlohmann::json j = nlohmann::json::parse(r.output);
+  nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["reader"], "Virtual PCD 00 00");
   EXPECT_EQ(j["imsi"], "001010123456789");
   EXPECT_EQ(j["mnc_length"], 2);
@@ -70,7 +70,7 @@ TEST_F(CardCliTest, PinIsReadFromAFileAndWrongPinsAreNotRetried) {
   StartCard(/*pin_enabled=*/true);
   CommandResult locked = RunCli("card info --json");
   ASSERT_EQ(locked.exit_code, 0) << locked.output;
-  EXPECT_EQ(nlohmann::json::parse(locked.output)["pin_required"], true);
+  EXPECT_EQ(nlohmann::json::parse(locked.out)["pin_required"], true);
 
   const auto wrong = sandbox_->dir() / "wrong-pin";
   FILE* f = fopen(wrong.c_str(), "w");
@@ -86,7 +86,7 @@ TEST_F(CardCliTest, PinIsReadFromAFileAndWrongPinsAreNotRetried) {
   fclose(f);
   CommandResult good = RunCli("card info --json --pin-file " + right.string());
   ASSERT_EQ(good.exit_code, 0) << good.output;
-  nlohmann::json j = nlohmann::json::parse(good.output);
+  nlohmann::json j = nlohmann::json::parse(good.out);
   EXPECT_EQ(j["pin"]["verified"], true);
   EXPECT_EQ(j["pin_required"], false);
 }
@@ -98,7 +98,7 @@ TEST_F(CardCliTest, ErrorsHaveDistinctExitCodes) {
 
   CommandResult no_reader = RunCli("card info --json --reader 'Nope 00 00'");
   EXPECT_EQ(no_reader.exit_code, 3) << no_reader.output;
-  EXPECT_EQ(nlohmann::json::parse(no_reader.output)["error"]["reason"], "NO_READER");
+  EXPECT_EQ(nlohmann::json::parse(no_reader.out)["error"]["reason"], "NO_READER");
 
   CommandResult usage = RunCli("card authenticate --rand 00 --autn 00");
   EXPECT_EQ(usage.exit_code, 2) << usage.output;
@@ -125,7 +125,7 @@ TEST_F(CardCliTest, AuthenticateHidesKeysUnlessAsked) {
   CommandResult shown = RunCli("card authenticate --json --show-keys --rand " + HexEncode(v2.rand) +
                                " --autn " + HexEncode(v2.autn));
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
-  nlohmann::json j = nlohmann::json::parse(shown.output);
+  nlohmann::json j = nlohmann::json::parse(shown.out);
   EXPECT_EQ(j["res"], v2.xres.RevealHex());
   EXPECT_EQ(j["ck"], v2.ck.RevealHex());
 
@@ -133,7 +133,7 @@ TEST_F(CardCliTest, AuthenticateHidesKeysUnlessAsked) {
   CommandResult replay = RunCli("card authenticate --json --rand " + HexEncode(v2.rand) +
                                 " --autn " + HexEncode(v2.autn));
   ASSERT_EQ(replay.exit_code, 0) << replay.output;
-  EXPECT_EQ(nlohmann::json::parse(replay.output)["result"], "sync_failure");
+  EXPECT_EQ(nlohmann::json::parse(replay.out)["result"], "sync_failure");
 }
 
 }  // namespace

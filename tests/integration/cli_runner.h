@@ -8,10 +8,12 @@ namespace gbabridge::testing {
 
 struct CommandResult {
   int exit_code = -1;
-  std::string output;  // stdout and stderr
+  std::string output;  // stdout, then stderr: what a person sees
+  std::string out;     // stdout alone: what a script parses (--json)
+  std::string err;     // stderr alone
 };
 
-// Runs `command` through the shell; stderr is captured with stdout.
+// Runs `command` through the shell, capturing stdout and stderr apart.
 CommandResult RunCommand(const std::string& command);
 
 // `args` is appended to the gbabridge binary's path and run through the shell.

@@ -203,7 +203,7 @@ TEST_F(GbaOverPcscTest, CliBootstrapPrintsTheKeyTheNafGets) {
       testing::RunCli("bootstrap --json --show-key --bsf " + bsf_->ub_url() +
                       " --naf mef.example.com --ua 01000100AE");
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
-  nlohmann::json j = nlohmann::json::parse(shown.output);
+  nlohmann::json j = nlohmann::json::parse(shown.out);
   EXPECT_EQ(j["gba_mode"], "GBA_U");
   EXPECT_EQ(j["key_name"], "Ks_ext_NAF");
   bsf::v1::GetNafKeyRequest request;

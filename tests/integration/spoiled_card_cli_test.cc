@@ -68,7 +68,7 @@ TEST_P(SpoiledCardCliTest, IsACleanCardErrorAndTheNextCardWorks) {
   EXPECT_EQ(spoiled.exit_code, c.exit_code) << spoiled.output;
   EXPECT_THAT(spoiled.output, HasSubstr(c.message)) << spoiled.output;
   // --json: even the error is one JSON document, with a reason for scripts.
-  nlohmann::json json = nlohmann::json::parse(spoiled.output, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json json = nlohmann::json::parse(spoiled.out, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(json.is_discarded()) << spoiled.output;
   if (c.exit_code != 0) {
     ASSERT_TRUE(json.contains("error")) << spoiled.output;

@@ -8,7 +8,6 @@
 #include "gbabridge/v1/gbabridge.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
 
 namespace gbabridge::cli {
 namespace {
@@ -90,20 +89,8 @@ TEST(ExitCodeForDaemonErrorTest, UnknownReasonIsTreatedAsUnspecified) {
   EXPECT_EQ(ExitCodeForDaemonError(Code::UNAVAILABLE, "ERROR_REASON_UNSPECIFIED"), kExitFailure);
 }
 
-TEST(ErrorReasonFromTrailersTest, QualifiesAForeignDomainsReason) {
-  const std::string reason_key = kErrorReasonTrailer;
-  const std::string domain_key = kErrorDomainTrailer;
-  const std::string pin = "PIN_BLOCKED";
-  const std::string ours = "gbabridge.dev";
-  const std::string other = "example.com";
-  std::multimap<grpc::string_ref, grpc::string_ref> trailers;
-  EXPECT_EQ(ErrorReasonFromTrailers(trailers), "");
-  trailers.emplace(reason_key, pin);
-  EXPECT_EQ(ErrorReasonFromTrailers(trailers), "PIN_BLOCKED");
-  trailers.emplace(domain_key, ours);
-  EXPECT_EQ(ErrorReasonFromTrailers(trailers), "PIN_BLOCKED");
-  std::multimap<grpc::string_ref, grpc::string_ref> foreign{{reason_key, pin}, {domain_key, other}};
-  EXPECT_EQ(ErrorReasonFromTrailers(foreign), "example.com/PIN_BLOCKED");
+TEST(ExitCodeForDaemonErrorTest, AForeignDomainsReasonIsUnknown) {
+  // wire::ErrorReasonFromTrailers qualifies another domain's reason; it is not ours.
   EXPECT_EQ(ExitCodeForDaemonError(Code::FAILED_PRECONDITION, "example.com/PIN_BLOCKED"),
             kExitFailure);
 }
@@ -117,7 +104,7 @@ DaemonTarget UnixTarget(const std::string& path) {
 }
 
 TEST(DescribeDaemonFailureTest, ReasonKeepsTheDaemonsMessage) {
-  DaemonFailure f = DescribeDaemonFailure(
+  CliError f = DescribeDaemonFailure(
       grpc::Status(Code::FAILED_PRECONDITION, "PIN blocked: unblock with the PUK"), "PIN_BLOCKED",
       UnixTarget("/run/gbabridge/gbabridged.sock"), std::chrono::seconds(30));
   EXPECT_EQ(f.exit_code, kExitPin);
@@ -127,7 +114,7 @@ TEST(DescribeDaemonFailureTest, ReasonKeepsTheDaemonsMessage) {
 }
 
 TEST(DescribeDaemonFailureTest, UnreachableUnixSocketNamesTheTargetAndWhatToCheck) {
-  DaemonFailure f = DescribeDaemonFailure(
+  CliError f = DescribeDaemonFailure(
       grpc::Status(Code::UNAVAILABLE, "failed to connect to all addresses"), "",
       UnixTarget("/nonexistent/gbabridged.sock"), std::chrono::seconds(30));
   EXPECT_EQ(f.exit_code, kExitDaemonUnreachable);
@@ -138,46 +125,16 @@ TEST(DescribeDaemonFailureTest, UnreachableUnixSocketNamesTheTargetAndWhatToChec
 }
 
 TEST(DescribeDaemonFailureTest, DeadlineNamesTheTimeout) {
-  DaemonFailure f = DescribeDaemonFailure(grpc::Status(Code::DEADLINE_EXCEEDED, "Deadline"), "",
-                                          UnixTarget("/s"), std::chrono::seconds(7));
+  CliError f = DescribeDaemonFailure(grpc::Status(Code::DEADLINE_EXCEEDED, "Deadline"), "",
+                                     UnixTarget("/s"), std::chrono::seconds(7));
   EXPECT_EQ(f.exit_code, kExitDaemonUnreachable);
   EXPECT_THAT(f.message, HasSubstr("no answer from the daemon at unix:/s within 7 s"));
 }
 
 TEST(DescribeDaemonFailureTest, EmptyMessageGetsOne) {
-  DaemonFailure f = DescribeDaemonFailure(grpc::Status(Code::INTERNAL, ""), "INTERNAL_ERROR",
-                                          UnixTarget("/s"), std::chrono::seconds(1));
+  CliError f = DescribeDaemonFailure(grpc::Status(Code::INTERNAL, ""), "INTERNAL_ERROR",
+                                     UnixTarget("/s"), std::chrono::seconds(1));
   EXPECT_EQ(f.message, "the daemon answered INTERNAL");
-}
-
-TEST(ReportDaemonFailureTest, HumanLineOnStderrAndJsonOnStdout) {
-  DaemonFailure f{.exit_code = kExitRateLimited,
-                  .reason = "RATE_LIMITED",
-                  .grpc_code = "RESOURCE_EXHAUSTED",
-                  .message = "rate limit: 10 requests per minute"};
-  std::ostringstream out, err;
-  EXPECT_EQ(ReportDaemonFailure(f, /*json=*/false, out, err), kExitRateLimited);
-  EXPECT_EQ(err.str(), "error: rate limit: 10 requests per minute [RATE_LIMITED]\n");
-  EXPECT_EQ(out.str(), "");
-
-  std::ostringstream jout, jerr;
-  EXPECT_EQ(ReportDaemonFailure(f, /*json=*/true, jout, jerr), kExitRateLimited);
-  EXPECT_EQ(jerr.str(), "error: rate limit: 10 requests per minute [RATE_LIMITED]\n");
-  nlohmann::json j = nlohmann::json::parse(jout.str());
-  EXPECT_EQ(j["error"]["reason"], "RATE_LIMITED");
-  EXPECT_EQ(j["error"]["grpc_code"], "RESOURCE_EXHAUSTED");
-  EXPECT_EQ(j["error"]["exit_code"], kExitRateLimited);
-  EXPECT_EQ(j["error"]["message"], "rate limit: 10 requests per minute");
-}
-
-TEST(ReportLocalErrorTest, UsageErrorsExitTwo) {
-  std::ostringstream out, err;
-  EXPECT_EQ(ReportLocalError(absl::InvalidArgumentError("bad flag"), true, out, err), kExitUsage);
-  EXPECT_EQ(err.str(), "error: bad flag [USAGE]\n");
-  nlohmann::json j = nlohmann::json::parse(out.str());
-  EXPECT_TRUE(j["error"]["grpc_code"].is_null());
-  std::ostringstream out2, err2;
-  EXPECT_EQ(ReportLocalError(absl::InternalError("odd"), false, out2, err2), kExitFailure);
 }
 
 TEST(DaemonExitCodesHelpTest, ListsTheNewCodes) {

@@ -28,8 +28,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "bootstrap/daemon/audit_log.h"
-#include "bootstrap/daemon/grpc_error.h"
 #include "bootstrap/protocol/naf_id.h"
+#include "bootstrap/wire/wire_error.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "bsf_sim/bsf_server.h"
 #include "bsf_sim/subscriber_import.h"
@@ -142,16 +142,16 @@ struct Failure {
 
 Failure Observe(const grpc::Status& status, const grpc::ClientContext& context) {
   Failure f;
-  const absl::Status local = FromGrpcStatus(status, context);
+  const absl::Status local = wire::FromGrpcStatus(status, context.GetServerTrailingMetadata());
   f.code = local.code();
-  f.reason = ErrorReasonFromTrailers(context);
+  f.reason = wire::ErrorReasonFromTrailers(context.GetServerTrailingMetadata());
   const auto& trailers = context.GetServerTrailingMetadata();
-  if (auto it = trailers.find(kErrorDomainTrailer); it != trailers.end()) {
+  if (auto it = trailers.find(wire::kErrorDomainTrailer); it != trailers.end()) {
     f.domain.assign(it->second.data(), it->second.size());
   }
   f.message = status.error_message();
   // The client-side helpers agree with the raw trailer.
-  EXPECT_EQ(std::string(ErrorReasonName(local)),
+  EXPECT_EQ(std::string(wire::ErrorReasonName(local)),
             f.reason.empty() ? "ERROR_REASON_UNSPECIFIED" : f.reason);
   return f;
 }

@@ -26,7 +26,7 @@
 #include "../soft_usim/soft_usim_test_util.h"
 #include "absl/strings/str_cat.h"
 #include "bootstrap/cli/status_command.h"
-#include "bootstrap/daemon/grpc_error.h"
+#include "bootstrap/wire/wire_error.h"
 #include "gbabridge/v1/gbabridge.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "uicc/in_process_transport.h"
@@ -233,7 +233,7 @@ TEST_F(GbabridgedTest, CallersWithoutAPolicyEntryAreRefused) {
   grpc::ClientContext context;
   grpc::Status rpc = GetStatus(channel, &status, &context);
   EXPECT_EQ(rpc.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  auto reason = context.GetServerTrailingMetadata().find(kErrorReasonTrailer);
+  auto reason = context.GetServerTrailingMetadata().find(wire::kErrorReasonTrailer);
   ASSERT_NE(reason, context.GetServerTrailingMetadata().end());
   EXPECT_EQ(std::string(reason->second.data(), reason->second.size()), "CALLER_NOT_ALLOWED");
 }

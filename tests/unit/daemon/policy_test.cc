@@ -5,7 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "bootstrap/daemon/daemon_error.h"
+#include "bootstrap/wire/wire_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -51,8 +51,8 @@ NafId Naf(std::string_view fqdn, std::string_view ua_hex = "01000100AE") {
   return *naf;
 }
 
-std::optional<DaemonErrorReason> ReasonOf(const absl::StatusOr<const ClientPolicy*>& result) {
-  return GetDaemonErrorReason(result.status());
+v1::ErrorReason ReasonOf(const absl::StatusOr<const ClientPolicy*>& result) {
+  return wire::ErrorReasonOf(result.status());
 }
 
 std::string ParseError(std::string_view text) {
@@ -98,7 +98,7 @@ TEST(PolicyTest, DeniedNafPattern) {
   absl::StatusOr<const ClientPolicy*> result =
       policy.Authorize(PeerIdentity::Unix(1001, 1001), Naf("other.example.com"));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(ReasonOf(result), DaemonErrorReason::kNafNotAllowed);
+  EXPECT_EQ(ReasonOf(result), v1::NAF_NOT_ALLOWED);
   EXPECT_THAT(result.status().message(), HasSubstr("meter-app"));
   EXPECT_THAT(result.status().message(), HasSubstr("other.example.com"));
 }
@@ -108,7 +108,7 @@ TEST(PolicyTest, DeniedUaId) {
   absl::StatusOr<const ClientPolicy*> result =
       policy.Authorize(PeerIdentity::Unix(1001, 1001), Naf("mef.example.com", "0100000007"));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(ReasonOf(result), DaemonErrorReason::kUaNotAllowed);
+  EXPECT_EQ(ReasonOf(result), v1::UA_NOT_ALLOWED);
   EXPECT_THAT(result.status().message(), HasSubstr("0100000007"));
 }
 
@@ -117,7 +117,7 @@ TEST(PolicyTest, UidNotAllowed) {
   absl::StatusOr<const ClientPolicy*> result =
       policy.Authorize(PeerIdentity::Unix(1002, 1002), Naf("mef.example.com"));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(ReasonOf(result), DaemonErrorReason::kCallerNotAllowed);
+  EXPECT_EQ(ReasonOf(result), v1::CALLER_NOT_ALLOWED);
   EXPECT_THAT(result.status().message(), HasSubstr("uid=1002"));
   EXPECT_EQ(policy.FindClient(PeerIdentity::Unix(1002, 1002)).status().code(),
             absl::StatusCode::kPermissionDenied);
@@ -138,7 +138,7 @@ TEST(PolicyTest, FirstMatchingEntryDecides) {
   const Policy policy = MustParse(kPolicy);
   absl::StatusOr<const ClientPolicy*> result =
       policy.Authorize(PeerIdentity::Unix(1001, 990), Naf("diag.example.com", "0100000007"));
-  EXPECT_EQ(ReasonOf(result), DaemonErrorReason::kNafNotAllowed);
+  EXPECT_EQ(ReasonOf(result), v1::NAF_NOT_ALLOWED);
 }
 
 TEST(PolicyTest, CertSubjectMatch) {
@@ -153,10 +153,10 @@ TEST(PolicyTest, CertSubjectMatch) {
   // Exact comparison: another subject, or the same text in a different case, is not it.
   EXPECT_EQ(ReasonOf(policy.Authorize(PeerIdentity::Certificate("CN=meter,O=Evil"),
                                       Naf("gw.example.net"))),
-            DaemonErrorReason::kCallerNotAllowed);
+            v1::CALLER_NOT_ALLOWED);
   EXPECT_EQ(ReasonOf(policy.Authorize(PeerIdentity::Certificate("cn=meter,o=acme"),
                                       Naf("gw.example.net"))),
-            DaemonErrorReason::kCallerNotAllowed);
+            v1::CALLER_NOT_ALLOWED);
 }
 
 TEST(PolicyTest, DefaultDenyWithEmptyPolicy) {
@@ -165,12 +165,11 @@ TEST(PolicyTest, DefaultDenyWithEmptyPolicy) {
     absl::StatusOr<const ClientPolicy*> result =
         policy.Authorize(PeerIdentity::Unix(0, 0), Naf("mef.example.com"));
     EXPECT_EQ(result.status().code(), absl::StatusCode::kPermissionDenied);
-    EXPECT_EQ(ReasonOf(result), DaemonErrorReason::kCallerNotAllowed);
+    EXPECT_EQ(ReasonOf(result), v1::CALLER_NOT_ALLOWED);
     EXPECT_FALSE(policy.MayReadImpi(PeerIdentity::Unix(0, 0)));
   }
   // A peer with no identity at all matches nothing.
-  EXPECT_EQ(ReasonOf(MustParse(kPolicy).FindClient(PeerIdentity{})),
-            DaemonErrorReason::kCallerNotAllowed);
+  EXPECT_EQ(ReasonOf(MustParse(kPolicy).FindClient(PeerIdentity{})), v1::CALLER_NOT_ALLOWED);
 }
 
 TEST(PolicyTest, WildcardEdgeCases) {

@@ -4,7 +4,7 @@
 #include <thread>
 #include <vector>
 
-#include "bootstrap/daemon/daemon_error.h"
+#include "bootstrap/wire/wire_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -53,7 +53,7 @@ TEST(RateLimiterTest, FloodAllowsExactlyTheBurstThenRefills) {
 
   const absl::Status denied = limiter.Acquire("meter-app", limit);
   EXPECT_EQ(denied.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(GetDaemonErrorReason(denied), DaemonErrorReason::kRateLimited);
+  EXPECT_EQ(wire::ErrorReasonOf(denied), v1::RATE_LIMITED);
   EXPECT_THAT(denied.message(), HasSubstr("meter-app"));
   EXPECT_THAT(denied.message(), HasSubstr("retry in 100ms"));
 

@@ -21,7 +21,7 @@
 #include <string>
 
 #include "../soft_usim/soft_usim_test_util.h"
-#include "bootstrap/daemon/daemon_error.h"
+#include "bootstrap/wire/wire_error.h"
 #include "gbabridge/v1/gbabridge.grpc.pb.h"
 #include "gtest/gtest.h"
 

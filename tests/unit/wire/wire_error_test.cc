@@ -1,6 +1,6 @@
 // The gbabridge.v1 error model: every layer's reason maps to the proto's ErrorReason and to
 // the code of the proto's table, and the reason survives a real gRPC call in the trailers.
-#include "bootstrap/daemon/grpc_error.h"
+#include "bootstrap/wire/wire_error.h"
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -15,12 +15,11 @@
 #include <utility>
 
 #include "bootstrap/client/gba_error.h"
-#include "bootstrap/daemon/daemon_error.h"
 #include "gbabridge/v1/gbabridge.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"
 
-namespace gbabridge::daemon {
+namespace gbabridge::wire {
 namespace {
 
 namespace v1 = ::gbabridge::v1;
@@ -39,7 +38,7 @@ void ExpectMapped(const absl::Status& status, const Expected& expected) {
   EXPECT_EQ(wire.error_message(), std::string(status.message()));
 }
 
-TEST(GrpcErrorTest, CardReasons) {
+TEST(WireErrorTest, CardReasons) {
   const std::pair<CardErrorReason, Expected> cases[] = {
       {CardErrorReason::kPcscdNotRunning, {"PCSCD_NOT_RUNNING", absl::StatusCode::kUnavailable}},
       {CardErrorReason::kNoReader, {"NO_READER", absl::StatusCode::kUnavailable}},
@@ -69,7 +68,7 @@ TEST(GrpcErrorTest, CardReasons) {
   }
 }
 
-TEST(GrpcErrorTest, GbaReasons) {
+TEST(WireErrorTest, GbaReasons) {
   const std::pair<GbaErrorReason, Expected> cases[] = {
       {GbaErrorReason::kBsfUnreachable, {"BSF_UNREACHABLE", absl::StatusCode::kUnavailable}},
       {GbaErrorReason::kBsfTlsFailed, {"BSF_TLS_FAILED", absl::StatusCode::kUnavailable}},
@@ -86,26 +85,53 @@ TEST(GrpcErrorTest, GbaReasons) {
   }
 }
 
-TEST(GrpcErrorTest, DaemonAndRequestReasons) {
-  ExpectMapped(DaemonError(DaemonErrorReason::kCallerNotAllowed, "x"),
-               {"CALLER_NOT_ALLOWED", absl::StatusCode::kPermissionDenied});
-  ExpectMapped(DaemonError(DaemonErrorReason::kNafNotAllowed, "x"),
-               {"NAF_NOT_ALLOWED", absl::StatusCode::kPermissionDenied});
-  ExpectMapped(DaemonError(DaemonErrorReason::kUaNotAllowed, "x"),
-               {"UA_NOT_ALLOWED", absl::StatusCode::kPermissionDenied});
-  ExpectMapped(DaemonError(DaemonErrorReason::kOperationNotAllowed, "x"),
-               {"OPERATION_NOT_ALLOWED", absl::StatusCode::kPermissionDenied});
-  ExpectMapped(DaemonError(DaemonErrorReason::kRateLimited, "x"),
-               {"RATE_LIMITED", absl::StatusCode::kResourceExhausted});
-  ExpectMapped(IncorrectNafId("bad fqdn"),
-               {"INCORRECT_NAF_ID", absl::StatusCode::kInvalidArgument});
-  ExpectMapped(UnsupportedUaId("bad ua"),
-               {"SECURITY_PROTOCOL_NOT_SUPPORTED", absl::StatusCode::kInvalidArgument});
-  ExpectMapped(RequestError(RequestErrorReason::kGbaModeUnsupported, "mode 9"),
-               {"GBA_NOT_SUPPORTED", absl::StatusCode::kFailedPrecondition});
+TEST(WireErrorTest, TheDaemonsOwnReasons) {
+  // Policy, rate limits and request validation: made with WireError, code from the table.
+  const std::pair<v1::ErrorReason, Expected> cases[] = {
+      {v1::CALLER_NOT_ALLOWED, {"CALLER_NOT_ALLOWED", absl::StatusCode::kPermissionDenied}},
+      {v1::NAF_NOT_ALLOWED, {"NAF_NOT_ALLOWED", absl::StatusCode::kPermissionDenied}},
+      {v1::UA_NOT_ALLOWED, {"UA_NOT_ALLOWED", absl::StatusCode::kPermissionDenied}},
+      {v1::OPERATION_NOT_ALLOWED, {"OPERATION_NOT_ALLOWED", absl::StatusCode::kPermissionDenied}},
+      {v1::RATE_LIMITED, {"RATE_LIMITED", absl::StatusCode::kResourceExhausted}},
+      {v1::INCORRECT_NAF_ID, {"INCORRECT_NAF_ID", absl::StatusCode::kInvalidArgument}},
+      {v1::SECURITY_PROTOCOL_NOT_SUPPORTED,
+       {"SECURITY_PROTOCOL_NOT_SUPPORTED", absl::StatusCode::kInvalidArgument}},
+      {v1::GBA_NOT_SUPPORTED, {"GBA_NOT_SUPPORTED", absl::StatusCode::kFailedPrecondition}},
+  };
+  for (const auto& [reason, expected] : cases) {
+    const absl::Status status = WireError(reason, "x");
+    EXPECT_EQ(status.code(), expected.code);
+    EXPECT_EQ(ErrorReasonOf(status), reason);
+    ExpectMapped(status, expected);
+  }
 }
 
-TEST(GrpcErrorTest, AStatusWithoutAReasonIsInternal) {
+TEST(WireErrorTest, ParseErrorReasonKnowsOnlyTheTable) {
+  EXPECT_EQ(ParseErrorReason("PIN_BLOCKED"), v1::PIN_BLOCKED);
+  EXPECT_EQ(ParseErrorReason(""), v1::ERROR_REASON_UNSPECIFIED);
+  EXPECT_EQ(ParseErrorReason("ERROR_REASON_UNSPECIFIED"), v1::ERROR_REASON_UNSPECIFIED);
+  EXPECT_EQ(ParseErrorReason("SOMETHING_FROM_THE_FUTURE"), v1::ERROR_REASON_UNSPECIFIED);
+  EXPECT_EQ(ParseErrorReason("pin_blocked"), v1::ERROR_REASON_UNSPECIFIED);
+  EXPECT_EQ(ParseErrorReason("example.org/PIN_BLOCKED"), v1::ERROR_REASON_UNSPECIFIED);
+}
+
+TEST(WireErrorTest, TrailersFromAnotherDomainAreQualified) {
+  const std::string reason = "PIN_BLOCKED";
+  const std::string ours = kErrorDomain;
+  const std::string theirs = "example.org";
+  Trailers trailers = {{kErrorReasonTrailer, reason}};
+  EXPECT_EQ(ErrorReasonFromTrailers(trailers), "PIN_BLOCKED") << "no domain: ours";
+  trailers.emplace(kErrorDomainTrailer, ours);
+  EXPECT_EQ(ErrorReasonFromTrailers(trailers), "PIN_BLOCKED");
+  Trailers foreign = {{kErrorReasonTrailer, reason}, {kErrorDomainTrailer, theirs}};
+  EXPECT_EQ(ErrorReasonFromTrailers(foreign), "example.org/PIN_BLOCKED");
+  EXPECT_EQ(
+      ErrorReasonOf(FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, "m"), foreign)),
+      v1::ERROR_REASON_UNSPECIFIED);
+  EXPECT_EQ(ErrorReasonFromTrailers(Trailers()), "");
+}
+
+TEST(WireErrorTest, AStatusWithoutAReasonIsInternal) {
   // Never a reason outside the proto's list, and never a code that disagrees with it.
   ExpectMapped(absl::UnavailableError("no reason attached"),
                {"INTERNAL_ERROR", absl::StatusCode::kInternal});
@@ -115,7 +141,7 @@ TEST(GrpcErrorTest, AStatusWithoutAReasonIsInternal) {
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus(), nullptr).ok());
 }
 
-TEST(GrpcErrorTest, TheTableCoversTheProtoEnumExactly) {
+TEST(WireErrorTest, TheTableCoversTheProtoEnumExactly) {
   const google::protobuf::EnumDescriptor* descriptor = v1::ErrorReason_descriptor();
   std::set<absl::StatusCode> codes;
   for (int i = 0; i < descriptor->value_count(); ++i) {
@@ -138,10 +164,13 @@ TEST(GrpcErrorTest, TheTableCoversTheProtoEnumExactly) {
                        absl::StatusCode::kAborted}));
 }
 
-TEST(GrpcErrorTest, StatusCodeNames) {
+TEST(WireErrorTest, StatusCodeNames) {
   EXPECT_EQ(StatusCodeName(absl::StatusCode::kUnavailable), "UNAVAILABLE");
   EXPECT_EQ(StatusCodeName(absl::StatusCode::kFailedPrecondition), "FAILED_PRECONDITION");
   EXPECT_EQ(StatusCodeName(absl::StatusCode::kResourceExhausted), "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::UNAUTHENTICATED), "UNAUTHENTICATED");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::DATA_LOSS), "DATA_LOSS");
+  EXPECT_EQ(StatusCodeName(static_cast<grpc::StatusCode>(42)), "CODE_42");
 }
 
 // A GbaBridge service whose GetStatus fails with a preset status, to see the trailers a real
@@ -161,7 +190,7 @@ class FailingService final : public v1::GbaBridge::Service {
   std::optional<std::string> raw_reason;
 };
 
-class GrpcErrorRoundTripTest : public ::testing::Test {
+class WireErrorRoundTripTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::ServerBuilder builder;
@@ -177,13 +206,13 @@ class GrpcErrorRoundTripTest : public ::testing::Test {
     grpc::ClientContext context;
     v1::GetStatusResponse response;
     grpc::Status status = stub_->GetStatus(&context, v1::GetStatusRequest(), &response);
-    *reason_trailer = ErrorReasonFromTrailers(context);
+    *reason_trailer = ErrorReasonFromTrailers(context.GetServerTrailingMetadata());
     domain_trailer->clear();
     const auto& trailers = context.GetServerTrailingMetadata();
     if (auto it = trailers.find(kErrorDomainTrailer); it != trailers.end()) {
       domain_trailer->assign(it->second.data(), it->second.size());
     }
-    return FromGrpcStatus(status, context);
+    return FromGrpcStatus(status, context.GetServerTrailingMetadata());
   }
 
   FailingService service_;
@@ -191,7 +220,7 @@ class GrpcErrorRoundTripTest : public ::testing::Test {
   std::unique_ptr<v1::GbaBridge::Stub> stub_;
 };
 
-TEST_F(GrpcErrorRoundTripTest, TheReasonTravelsInTheTrailers) {
+TEST_F(WireErrorRoundTripTest, TheReasonTravelsInTheTrailers) {
   service_.status = CardError(CardErrorReason::kPinWrong, "wrong PIN: 2 tries left");
   std::string reason;
   std::string domain;
@@ -206,7 +235,7 @@ TEST_F(GrpcErrorRoundTripTest, TheReasonTravelsInTheTrailers) {
   EXPECT_EQ(ToWireStatus(received).code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(GrpcErrorRoundTripTest, AnUnknownOrMissingReasonIsUnspecifiedAndKeepsTheCode) {
+TEST_F(WireErrorRoundTripTest, AnUnknownOrMissingReasonIsUnspecifiedAndKeepsTheCode) {
   service_.raw_reason = "SOMETHING_FROM_THE_FUTURE";
   std::string reason;
   std::string domain;
@@ -223,13 +252,13 @@ TEST_F(GrpcErrorRoundTripTest, AnUnknownOrMissingReasonIsUnspecifiedAndKeepsTheC
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   v1::GetStatusResponse response;
   grpc::Status status = unreachable->GetStatus(&context, v1::GetStatusRequest(), &response);
-  EXPECT_EQ(ErrorReasonFromTrailers(context), "");
-  absl::Status local = FromGrpcStatus(status, context);
+  EXPECT_EQ(ErrorReasonFromTrailers(context.GetServerTrailingMetadata()), "");
+  absl::Status local = FromGrpcStatus(status, context.GetServerTrailingMetadata());
   EXPECT_FALSE(local.ok());
   EXPECT_EQ(ErrorReasonOf(local), v1::ERROR_REASON_UNSPECIFIED);
 }
 
-TEST_F(GrpcErrorRoundTripTest, OkHasNoReason) {
+TEST_F(WireErrorRoundTripTest, OkHasNoReason) {
   service_.status = absl::OkStatus();
   std::string reason;
   std::string domain;
@@ -239,4 +268,4 @@ TEST_F(GrpcErrorRoundTripTest, OkHasNoReason) {
 }
 
 }  // namespace
-}  // namespace gbabridge::daemon
+}  // namespace gbabridge::wire
