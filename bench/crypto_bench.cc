@@ -17,7 +17,7 @@
 #include <string>
 
 #include "bootstrap/protocol/digest_aka.h"
-#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/key_derivation.h"
 #include "bootstrap/protocol/naf_id.h"
 #include "uicc/base/bytes.h"
 #include "uicc/base/milenage.h"

@@ -13,7 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "bootstrap/protocol/base64.h"
 #include "bootstrap/protocol/bootstrapping_info.h"
-#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/key_derivation.h"
 #include "bsf_sim/string_views.h"
 
 namespace gbabridge::bsf {

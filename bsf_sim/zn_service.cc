@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/key_derivation.h"
 #include "bootstrap/protocol/naf_id.h"
 #include "bsf_sim/string_views.h"
 
@@ -98,7 +98,7 @@ grpc::Status ZnService::GetNafKey(grpc::ServerContext* context,
   const bool gba_u = session->gba_type == GbaMode::kGbaU;
   // TS 33.220 B.3: Ks_NAF / Ks_ext_NAF = KDF(Ks, "gba-me", RAND, IMPI, NAF_Id).
   absl::StatusOr<SecretBytes> key =
-      gba_u ? DeriveKsExtNafFor(session->ks, session->rand, session->impi, *naf)
+      gba_u ? DeriveKsExtNaf(session->ks, session->rand, session->impi, *naf)
             : DeriveKsNaf(session->ks, session->rand, session->impi, *naf);
   if (!key.ok()) {
     spdlog::error("Zn {}: key derivation failed: {}", peer, ToString(key.status().message()));
@@ -108,7 +108,7 @@ grpc::Status ZnService::GetNafKey(grpc::ServerContext* context,
   if (gba_u && request->gba_u_aware()) {
     // TS 33.220 §5.3.3: a GBA_U-aware NAF may receive Ks_int_NAF as well.
     absl::StatusOr<SecretBytes> int_key =
-        DeriveKsIntNafFor(session->ks, session->rand, session->impi, *naf);
+        DeriveKsIntNaf(session->ks, session->rand, session->impi, *naf);
     if (!int_key.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "key derivation failed");
     SetKey(*int_key, response->mutable_ks_int_naf());
   }

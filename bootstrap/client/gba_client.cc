@@ -8,11 +8,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bootstrap/client/gba_error.h"
+#include "bootstrap/client/naf_key_derivation.h"
 #include "bootstrap/client/ub_client.h"
 #include "bootstrap/protocol/base64.h"
 #include "bootstrap/protocol/bootstrapping_info.h"
 #include "bootstrap/protocol/digest_aka.h"
-#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/key_derivation.h"
 #include "uicc/base/identifiers.h"
 #include "uicc/card_error.h"
 
@@ -84,6 +85,178 @@ absl::StatusOr<DigestChallenge> ReadChallenge(const UbClient& ub, const UbHttpRe
   return Malformed(ub, "401 without a Digest AKAv1-MD5 challenge");
 }
 
+// One bootstrap's exchange with the BSF over Ub (TS 24.109 §4.4, RFC 3310), in the three
+// steps of TS 33.220 §4.5.2: request a challenge, answer it with the card, verify the BSF.
+class UbExchange {
+ public:
+  UbExchange(Usim& usim, UbClient& ub, GbaMode mode, std::string impi, std::string user_agent,
+             BootstrapStats& stats)
+      : usim_(usim),
+        ub_(ub),
+        mode_(mode),
+        impi_(std::move(impi)),
+        user_agent_(std::move(user_agent)),
+        uri_(ub.RequestUri()),
+        stats_(stats) {}
+
+  // Step 1 (TS 24.109 §4.4.2): a request with the IMPI as username and no response; the
+  // BSF answers 401 with the AKA challenge.
+  absl::StatusOr<UbHttpResponse> RequestChallenge() {
+    // TS 24.109 §4.4.2: the initial request's realm is the home network domain of the IMPI.
+    const size_t at = impi_.find('@');
+    const std::string home_realm = at == std::string::npos ? impi_ : impi_.substr(at + 1);
+    return Send({.username = impi_,
+                 .realm = home_realm,
+                 .nonce = "",
+                 .uri = uri_,
+                 .response = "",
+                 .algorithm = {},
+                 .qop = {},
+                 .nc = {},
+                 .cnonce = {},
+                 .opaque = {},
+                 .auts = {}});
+  }
+
+  struct Answered {
+    UbHttpResponse reply;  // the BSF's reply to our answer
+    DigestAuthorization answer;
+    Bytes rand;
+    AkaOutcome aka;
+  };
+
+  // Step 2 (TS 33.220 §4.5.2 steps 3-4): one AUTHENTICATE on the card, and the Digest answer:
+  // RES, or AUTS on a synchronisation failure (RFC 3310 §3.4), which `may_resynchronise`
+  // allows once.
+  absl::StatusOr<Answered> AnswerChallenge(const UbHttpResponse& challenge_reply,
+                                           bool may_resynchronise) {
+    absl::StatusOr<DigestChallenge> challenge = ReadChallenge(ub_, challenge_reply);
+    if (!challenge.ok()) return challenge.status();
+    absl::StatusOr<AkaNonce> nonce = DecodeAkaNonce(challenge->nonce);
+    if (!nonce.ok()) {
+      return Malformed(ub_, absl::StrCat("bad AKA nonce: ", nonce.status().message()));
+    }
+
+    ++stats_.card_authentications;
+    const absl::Time card_start = absl::Now();
+    absl::StatusOr<AkaOutcome> aka = RunAka(usim_, mode_, nonce->rand, nonce->autn);
+    stats_.card_time += absl::Now() - card_start;
+    if (!aka.ok()) {
+      if (GetCardErrorReason(aka.status()) == CardErrorReason::kAuthMacFailure) {
+        // TS 33.102 §6.3.3: the network is not authentic. Do not answer the challenge.
+        return GbaError(
+            GbaErrorReason::kNetworkAuthFailed,
+            absl::StrCat("network authentication failed: AUTN MAC invalid (the BSF at ", ub_.url(),
+                         " did not prove it knows the subscriber key); bootstrap stopped"));
+      }
+      return aka.status();
+    }
+    if (aka->sync_failure && !may_resynchronise) {
+      return GbaError(GbaErrorReason::kSyncFailed,
+                      "the card still reports a synchronisation failure after one "
+                      "resynchronisation with the BSF");
+    }
+
+    absl::StatusOr<std::string> cnonce = RandomCnonce();
+    if (!cnonce.ok()) return cnonce.status();
+    Answered answered{.reply = {},
+                      .answer = {.username = impi_,
+                                 .realm = challenge->realm,
+                                 .nonce = challenge->nonce,
+                                 .uri = uri_,
+                                 .response = "",
+                                 .algorithm = kAkaV1Md5,
+                                 .qop = kQopAuthInt,
+                                 .nc = kNonceCount,
+                                 .cnonce = *cnonce,
+                                 .opaque = challenge->opaque,
+                                 .auts = {}},
+                      .rand = nonce->rand,
+                      .aka = std::move(*aka)};
+    if (answered.aka.sync_failure) {
+      // RFC 3310 §3.4: send AUTS, with the response computed over an empty password.
+      stats_.resynchronised = true;
+      answered.answer.auts = Base64Encode(answered.aka.auts);
+    }
+    const SecretBytes no_password;
+    absl::StatusOr<std::string> response = ComputeDigestResponse(
+        answered.answer, answered.aka.sync_failure ? no_password : answered.aka.res, "GET", {});
+    if (!response.ok()) return response.status();
+    answered.answer.response = *response;
+    absl::StatusOr<UbHttpResponse> reply = Send(answered.answer);
+    if (!reply.ok()) return reply.status();
+    answered.reply = *std::move(reply);
+    return answered;
+  }
+
+  // Step 3 (TS 24.109 §4.4.4): the BSF accepted RES and proves with rspauth that it knew
+  // XRES; its body carries the B-TID and the key lifetime (TS 24.109 Annex C).
+  absl::StatusOr<BootstrapSession> Verify(Answered& answered) {
+    const UbHttpResponse& reply = answered.reply;
+    if (reply.status == 403 || reply.status == 401) {
+      return GbaError(
+          GbaErrorReason::kBsfForbidden,
+          absl::StrCat("BSF at ", ub_.url(), " did not accept the authentication response (",
+                       reply.status, ")"));
+    }
+    if (reply.status != 200) {
+      return Malformed(ub_, absl::StrCat("HTTP ", reply.status, " after the digest response"));
+    }
+    // Mutual authentication (RFC 2617 §3.2.3): rspauth over the response body.
+    std::vector<std::string> info_headers = reply.Values("authentication-info");
+    if (info_headers.empty()) {
+      return GbaError(GbaErrorReason::kBsfNotAuthentic,
+                      "BSF sent 200 without Authentication-Info: it did not prove it knows RES");
+    }
+    absl::StatusOr<AuthenticationInfo> info = ParseAuthenticationInfo(info_headers.front());
+    if (!info.ok()) {
+      return Malformed(ub_, absl::StrCat("Authentication-Info: ", info.status().message()));
+    }
+    absl::StatusOr<std::string> expected =
+        ComputeRspauth(answered.answer, answered.aka.res, AsBytes(reply.body));
+    if (!expected.ok()) return expected.status();
+    if (!DigestEquals(info->rspauth, *expected) ||
+        (info->cnonce.has_value() && *info->cnonce != *answered.answer.cnonce) ||
+        (info->nc.has_value() && *info->nc != kNonceCount)) {
+      return GbaError(GbaErrorReason::kBsfNotAuthentic,
+                      "BSF's rspauth is wrong: it did not prove it knows RES (possible "
+                      "man in the middle)");
+    }
+    absl::StatusOr<BootstrappingInfo> bootstrapping = ParseBootstrappingInfo(reply.body);
+    if (!bootstrapping.ok()) return Malformed(ub_, bootstrapping.status().message());
+    const absl::Time now = absl::Now();
+    if (bootstrapping->lifetime <= now) return Malformed(ub_, "the key lifetime is already over");
+
+    BootstrapSession session;
+    session.btid = bootstrapping->btid;
+    session.rand = std::move(answered.rand);
+    session.impi = impi_;
+    session.mode = mode_;
+    session.expiry = bootstrapping->lifetime;
+    session.bootstrapped_at = now;
+    session.ks = std::move(answered.aka.ks);
+    return session;
+  }
+
+ private:
+  absl::StatusOr<UbHttpResponse> Send(const DigestAuthorization& authorization) {
+    ++stats_.ub_requests;
+    const absl::Time start = absl::Now();
+    absl::StatusOr<UbHttpResponse> r =
+        ub_.Get({"Authorization: " + FormatAuthorization(authorization)}, user_agent_);
+    stats_.ub_time += absl::Now() - start;
+    return r;
+  }
+
+  Usim& usim_;
+  UbClient& ub_;
+  const GbaMode mode_;
+  const std::string impi_;
+  const std::string user_agent_;
+  const std::string uri_;
+  BootstrapStats& stats_;
+};
+
 }  // namespace
 
 GbaClient::GbaClient(Usim& usim, GbaClientOptions options)
@@ -126,158 +299,34 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
   // also sends 3gpp-gba-uicc.
   const std::string user_agent = absl::StrCat(options_.product, " 3gpp-gba-tmpi",
                                               *mode == GbaMode::kGbaU ? " 3gpp-gba-uicc" : "");
-  const std::string uri = (*ub)->RequestUri();
-  const size_t at = impi->find('@');
-  // TS 24.109 §4.4.2: the initial request's realm is the home network domain of the IMPI.
-  const std::string home_realm = at == std::string::npos ? *impi : impi->substr(at + 1);
+  UbExchange exchange(usim_, **ub, *mode, *impi, user_agent, *stats);
 
-  auto send = [&](const DigestAuthorization& authorization) -> absl::StatusOr<UbHttpResponse> {
-    ++stats->ub_requests;
-    const absl::Time start = absl::Now();
-    absl::StatusOr<UbHttpResponse> r =
-        (*ub)->Get({"Authorization: " + FormatAuthorization(authorization)}, user_agent);
-    stats->ub_time += absl::Now() - start;
-    return r;
-  };
-
-  DigestAuthorization initial{.username = *impi,
-                              .realm = home_realm,
-                              .nonce = "",
-                              .uri = uri,
-                              .response = "",
-                              .algorithm = {},
-                              .qop = {},
-                              .nc = {},
-                              .cnonce = {},
-                              .opaque = {},
-                              .auts = {}};
-  absl::StatusOr<UbHttpResponse> reply = send(initial);
-  if (!reply.ok()) return reply.status();
-
-  for (int round = 0;; ++round) {
-    absl::StatusOr<DigestChallenge> challenge = ReadChallenge(**ub, *reply);
-    if (!challenge.ok()) return challenge.status();
-    absl::StatusOr<AkaNonce> nonce = DecodeAkaNonce(challenge->nonce);
-    if (!nonce.ok())
-      return Malformed(**ub, absl::StrCat("bad AKA nonce: ", nonce.status().message()));
-
-    ++stats->card_authentications;
-    const absl::Time card_start = absl::Now();
-    absl::StatusOr<AkaOutcome> aka = RunAka(usim_, *mode, nonce->rand, nonce->autn);
-    stats->card_time += absl::Now() - card_start;
-    if (!aka.ok()) {
-      if (GetCardErrorReason(aka.status()) == CardErrorReason::kAuthMacFailure) {
-        // TS 33.102 §6.3.3: the network is not authentic. Do not answer the challenge.
-        return GbaError(
-            GbaErrorReason::kNetworkAuthFailed,
-            absl::StrCat("network authentication failed: AUTN MAC invalid (the BSF at ", *url,
-                         " did not prove it knows the subscriber key); "
-                         "bootstrap stopped"));
-      }
-      return aka.status();
-    }
-
-    absl::StatusOr<std::string> cnonce = RandomCnonce();
-    if (!cnonce.ok()) return cnonce.status();
-    DigestAuthorization answer{.username = *impi,
-                               .realm = challenge->realm,
-                               .nonce = challenge->nonce,
-                               .uri = uri,
-                               .response = "",
-                               .algorithm = kAkaV1Md5,
-                               .qop = kQopAuthInt,
-                               .nc = kNonceCount,
-                               .cnonce = *cnonce,
-                               .opaque = challenge->opaque,
-                               .auts = {}};
-    if (aka->sync_failure) {
-      if (round > 0) {
-        return GbaError(GbaErrorReason::kSyncFailed,
-                        "the card still reports a synchronisation failure after one "
-                        "resynchronisation with the BSF");
-      }
-      // RFC 3310 §3.4: send AUTS, with the response computed over an empty password.
-      stats->resynchronised = true;
-      answer.auts = Base64Encode(aka->auts);
-      absl::StatusOr<std::string> response =
-          ComputeDigestResponse(answer, SecretBytes(), "GET", {});
-      if (!response.ok()) return response.status();
-      answer.response = *response;
-      reply = send(answer);
-      if (!reply.ok()) return reply.status();
-      continue;
-    }
-
-    absl::StatusOr<std::string> response = ComputeDigestResponse(answer, aka->res, "GET", {});
-    if (!response.ok()) return response.status();
-    answer.response = *response;
-    reply = send(answer);
-    if (!reply.ok()) return reply.status();
-    if (reply->status == 403 || reply->status == 401) {
-      return GbaError(GbaErrorReason::kBsfForbidden,
-                      absl::StrCat("BSF at ", *url, " did not accept the authentication response (",
-                                   reply->status, ")"));
-    }
-    if (reply->status != 200) {
-      return Malformed(**ub, absl::StrCat("HTTP ", reply->status, " after the digest response"));
-    }
-
-    // Mutual authentication (TS 24.109 §4.4.4, RFC 2617 §3.2.3): the BSF proves it knew
-    // XRES by rspauth over the response body.
-    std::vector<std::string> info_headers = reply->Values("authentication-info");
-    if (info_headers.empty()) {
-      return GbaError(GbaErrorReason::kBsfNotAuthentic,
-                      "BSF sent 200 without Authentication-Info: it did not prove it knows RES");
-    }
-    absl::StatusOr<AuthenticationInfo> info = ParseAuthenticationInfo(info_headers.front());
-    if (!info.ok())
-      return Malformed(**ub, absl::StrCat("Authentication-Info: ", info.status().message()));
-    absl::StatusOr<std::string> expected = ComputeRspauth(answer, aka->res, AsBytes(reply->body));
-    if (!expected.ok()) return expected.status();
-    if (!DigestEquals(info->rspauth, *expected) ||
-        (info->cnonce.has_value() && *info->cnonce != *answer.cnonce) ||
-        (info->nc.has_value() && *info->nc != kNonceCount)) {
-      return GbaError(GbaErrorReason::kBsfNotAuthentic,
-                      "BSF's rspauth is wrong: it did not prove it knows RES (possible "
-                      "man in the middle)");
-    }
-    absl::StatusOr<BootstrappingInfo> bootstrapping = ParseBootstrappingInfo(reply->body);
-    if (!bootstrapping.ok()) return Malformed(**ub, bootstrapping.status().message());
-    const absl::Time now = absl::Now();
-    if (bootstrapping->lifetime <= now) {
-      return Malformed(**ub, "the key lifetime is already over");
-    }
-
-    BootstrapSession session;
-    session.btid = bootstrapping->btid;
-    session.rand = nonce->rand;
-    session.impi = *impi;
-    session.mode = *mode;
-    session.expiry = bootstrapping->lifetime;
-    session.bootstrapped_at = now;
-    session.ks = std::move(aka->ks);
-    if (*mode == GbaMode::kGbaU) {
-      // TS 33.220 §5.3.2 / TS 31.102 §4.2.79: the ME stores B-TID and lifetime on the card,
-      // next to the RAND the card keeps with Ks.
-      absl::Status stored = usim_.WriteGbaBootstrapParameters(
-          {session.rand, session.btid, FormatUtcDateTime(session.expiry)});
-      if (!stored.ok()) return stored;
-    }
-    return session;
+  absl::StatusOr<UbHttpResponse> challenge = exchange.RequestChallenge();
+  if (!challenge.ok()) return challenge.status();
+  absl::StatusOr<UbExchange::Answered> answered =
+      exchange.AnswerChallenge(*challenge, /*may_resynchronise=*/true);
+  if (!answered.ok()) return answered.status();
+  if (answered->aka.sync_failure) {
+    // RFC 3310 §3.4: the BSF answers AUTS with a fresh challenge from the resynchronised HSS.
+    answered = exchange.AnswerChallenge(answered->reply, /*may_resynchronise=*/false);
+    if (!answered.ok()) return answered.status();
   }
+  absl::StatusOr<BootstrapSession> session = exchange.Verify(*answered);
+  if (!session.ok()) return session.status();
+
+  if (*mode == GbaMode::kGbaU) {
+    // TS 33.220 §5.3.2 / TS 31.102 §4.2.79: the ME stores B-TID and lifetime on the card,
+    // next to the RAND the card keeps with Ks.
+    absl::Status stored = usim_.WriteGbaBootstrapParameters(
+        {session->rand, session->btid, FormatUtcDateTime(session->expiry)});
+    if (!stored.ok()) return stored;
+  }
+  return session;
 }
 
 absl::StatusOr<SecretBytes> GbaClient::DeriveNafKey(const BootstrapSession& session,
                                                     const NafId& naf) {
-  if (session.mode == GbaMode::kGbaU) {
-    // TS 33.220 §5.3.2: Ks_ext_NAF is computed on the UICC (NAF derivation mode), from the
-    // Ks of this session only (EF_GBABP must still name it).
-    return usim_.DeriveKsExtNafForBootstrap(naf.Encode(), session.impi, session.rand, session.btid);
-  }
-  if (session.ks.empty()) {
-    return absl::FailedPreconditionError("this GBA_ME session holds no Ks (was it wiped?)");
-  }
-  return DeriveKsNaf(session.ks, session.rand, session.impi, naf);
+  return DeriveSessionNafKey(session, naf, &usim_);
 }
 
 }  // namespace gbabridge

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/client/naf_key_derivation.h"
 #include "bootstrap/wire/wire_error.h"
 #include "uicc/card_error.h"
 
@@ -79,7 +79,7 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
     if (s.mode == GbaMode::kGbaMe) {
       // TS 33.220 §4.5.2, Annex B.3: Ks_NAF = KDF(Ks, "gba-me", RAND, IMPI, NAF_Id), in the
       // ME; no card access. Derived under mu_ so that Ks is never copied out of the session.
-      absl::StatusOr<SecretBytes> key = DeriveKsNaf(s.ks, s.rand, s.impi, naf);
+      absl::StatusOr<SecretBytes> key = DeriveSessionNafKey(s, naf, /*usim=*/nullptr);
       if (!key.ok()) return key.status();
       return CacheLocked(std::move(cache_key),
                          NafKey{std::move(*key), s.btid, s.expiry, s.mode, s.impi, naf, false});
@@ -96,7 +96,13 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
     if (!HasLiveSessionLocked() || session_->generation != generation) continue;
     if (std::optional<NafKey> hit = cached()) return *std::move(hit);
     NafKey result{SecretBytes(), s.btid, s.expiry, s.mode, s.impi, naf, false};
-    const Bytes rand = s.rand;
+    // What the card derivation needs of the session, copied: the session may change while
+    // the state lock is released.
+    BootstrapSession on_card;
+    on_card.btid = s.btid;
+    on_card.rand = s.rand;
+    on_card.impi = s.impi;
+    on_card.mode = GbaMode::kGbaU;
     lock.unlock();  // no state lock during card I/O: cache hits stay fast
 
     absl::Status derived = [&]() -> absl::Status {
@@ -105,8 +111,7 @@ absl::StatusOr<NafKey> SessionManager::GetNafKey(const NafId& naf, bool force_bo
       // Only from the Ks of this session's bootstrap: the card's EF_GBABP must still name
       // it (another PC/SC client may have bootstrapped the card since, or cut a bootstrap
       // short after the card replaced Ks).
-      absl::StatusOr<SecretBytes> key =
-          (*usim)->DeriveKsExtNafForBootstrap(encoded, result.impi, rand, result.btid);
+      absl::StatusOr<SecretBytes> key = DeriveSessionNafKey(on_card, naf, *usim);
       if (!key.ok()) return key.status();
       result.key = std::move(*key);
       return absl::OkStatus();

@@ -135,16 +135,4 @@ absl::StatusOr<SecretBytes> Kdf(const SecretBytes& key, uint8_t fc,
   return out;
 }
 
-absl::StatusOr<SecretBytes> DeriveKsExtNaf(const SecretBytes& ks, ByteView rand,
-                                           std::string_view impi, ByteView naf_id) {
-  // TS 33.220 B.3: P0 = "gba-me" for Ks_NAF (GBA_ME) and Ks_ext_NAF (GBA_U).
-  return Kdf(ks, kFcGbaNafKey, {AsBytes("gba-me"), rand, AsBytes(impi), naf_id});
-}
-
-absl::StatusOr<SecretBytes> DeriveKsIntNaf(const SecretBytes& ks, ByteView rand,
-                                           std::string_view impi, ByteView naf_id) {
-  // TS 33.220 B.3: P0 = "gba-u" for Ks_int_NAF, which never leaves the UICC.
-  return Kdf(ks, kFcGbaNafKey, {AsBytes("gba-u"), rand, AsBytes(impi), naf_id});
-}
-
 }  // namespace gbabridge

@@ -3,7 +3,8 @@
 // with each Li the length of Pi as 2 bytes big-endian.
 //
 // It lives in uicc (the bottom library) because the software USIM derives Ks_ext_NAF and
-// Ks_int_NAF on the card; the GBA client wraps it per clause (Ks_NAF, TMPI, ...). There is
+// Ks_int_NAF on the card; the GBA protocol library wraps it per clause
+// (bootstrap/protocol/key_derivation.h: Ks_NAF, Ks_ext_NAF, Ks_int_NAF, TMPI). There is
 // one KDF in the project: this one.
 //
 // The HMAC algorithm is fetched once per process (OpenSSL 3 EVP_MAC_fetch is costly) and
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "uicc/base/bytes.h"
@@ -31,13 +33,11 @@ absl::StatusOr<SecretBytes> Kdf(const SecretBytes& key, uint8_t fc,
 // tests that must show a path computes none (e.g. a cached GetNafKey).
 uint64_t KdfInvocationCount();
 
-// TS 33.220 B.3: Ks_(ext)_NAF = KDF(Ks, 0x01, "gba-me", RAND, IMPI, NAF_Id) and
-// Ks_int_NAF = KDF(Ks, 0x01, "gba-u", RAND, IMPI, NAF_Id).
+// TS 33.220 B.3: the NAF-specific keys use FC = 0x01 with P0 = "gba-me" (Ks_NAF of GBA_ME,
+// Ks_ext_NAF of GBA_U) or P0 = "gba-u" (Ks_int_NAF), then RAND, IMPI and NAF_Id.
 inline constexpr uint8_t kFcGbaNafKey = 0x01;
-absl::StatusOr<SecretBytes> DeriveKsExtNaf(const SecretBytes& ks, ByteView rand,
-                                           std::string_view impi, ByteView naf_id);
-absl::StatusOr<SecretBytes> DeriveKsIntNaf(const SecretBytes& ks, ByteView rand,
-                                           std::string_view impi, ByteView naf_id);
+inline constexpr std::string_view kP0GbaMe = "gba-me";
+inline constexpr std::string_view kP0GbaU = "gba-u";
 
 }  // namespace gbabridge
 

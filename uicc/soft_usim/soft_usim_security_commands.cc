@@ -167,8 +167,12 @@ SoftUsim::Reply SoftUsim::GbaNafDerivation(ByteView data) {
   if (state_.ks.empty()) return Reply(card_sw::kConditionsNotSatisfied);
 
   const std::string impi(impi_bytes.begin(), impi_bytes.end());
-  absl::StatusOr<SecretBytes> ks_ext = DeriveKsExtNaf(state_.ks, state_.gba_rand, impi, naf_id);
-  absl::StatusOr<SecretBytes> ks_int = DeriveKsIntNaf(state_.ks, state_.gba_rand, impi, naf_id);
+  // TS 33.220 B.3, computed on the card (Annex G.2): Ks_ext_NAF with P0 = "gba-me", and
+  // Ks_int_NAF with P0 = "gba-u", which never leaves the card.
+  absl::StatusOr<SecretBytes> ks_ext =
+      Kdf(state_.ks, kFcGbaNafKey, {AsBytes(kP0GbaMe), state_.gba_rand, AsBytes(impi), naf_id});
+  absl::StatusOr<SecretBytes> ks_int =
+      Kdf(state_.ks, kFcGbaNafKey, {AsBytes(kP0GbaU), state_.gba_rand, AsBytes(impi), naf_id});
   if (!ks_ext.ok() || !ks_int.ok()) return Reply(card_sw::kTechnicalProblem);
 
   // The B-TID of the current bootstrap is what the terminal wrote into EF_GBABP.

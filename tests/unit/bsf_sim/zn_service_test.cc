@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/key_derivation.h"
 #include "bootstrap/protocol/naf_id.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "bsf_sim/in_memory_session_store.h"
@@ -130,15 +130,15 @@ TEST_F(ZnServiceTest, GbaUGivesExtAndForAwareNafsIntKeys) {
   ::bsf::v1::GetNafKeyResponse response;
   ASSERT_TRUE(Call(Request(kGbaUBtid), &response).ok());
   EXPECT_EQ(response.gba_type(), ::bsf::v1::GBA_TYPE_U);
-  EXPECT_EQ(response.ks_naf(), bytes(*DeriveKsExtNafFor(TestKs(0x40), kRand, kTestImpi, *naf)));
+  EXPECT_EQ(response.ks_naf(), bytes(*DeriveKsExtNaf(TestKs(0x40), kRand, kTestImpi, *naf)));
   EXPECT_TRUE(response.ks_int_naf().empty());
 
   ::bsf::v1::GetNafKeyRequest aware = Request(kGbaUBtid);
   aware.set_gba_u_aware(true);
   response.Clear();
   ASSERT_TRUE(Call(aware, &response).ok());
-  EXPECT_EQ(response.ks_naf(), bytes(*DeriveKsExtNafFor(TestKs(0x40), kRand, kTestImpi, *naf)));
-  EXPECT_EQ(response.ks_int_naf(), bytes(*DeriveKsIntNafFor(TestKs(0x40), kRand, kTestImpi, *naf)));
+  EXPECT_EQ(response.ks_naf(), bytes(*DeriveKsExtNaf(TestKs(0x40), kRand, kTestImpi, *naf)));
+  EXPECT_EQ(response.ks_int_naf(), bytes(*DeriveKsIntNaf(TestKs(0x40), kRand, kTestImpi, *naf)));
   EXPECT_NE(response.ks_naf(), response.ks_int_naf());
   EXPECT_EQ(response.ks_naf().size(), 32u);
 

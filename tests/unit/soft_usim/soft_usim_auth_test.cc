@@ -195,14 +195,16 @@ TEST_F(SoftUsimAuthTest, GbaBootstrapThenNafDerivation) {
   SecretBytes ks(32);
   std::copy(keys.ck.view().begin(), keys.ck.view().end(), ks.data());
   std::copy(keys.ik.view().begin(), keys.ik.view().end(), ks.data() + 16);
-  absl::StatusOr<SecretBytes> ks_ext = DeriveKsExtNaf(ks, rand, kTestImpi, naf_id);
+  absl::StatusOr<SecretBytes> ks_ext =
+      Kdf(ks, kFcGbaNafKey, {AsBytes(kP0GbaMe), rand, AsBytes(kTestImpi), naf_id});
   ASSERT_TRUE(ks_ext.ok());
   const Bytes want_naf = Cat({Bytes{0xDB, 0x20}, ks_ext->view()});
   EXPECT_EQ(Data(nr), want_naf);
 
   // The card kept Ks_int_NAF and listed NAF_ID + B-TID in EF_GBANL record 1.
   ASSERT_EQ(card_->state().naf_keys.size(), 1u);
-  absl::StatusOr<SecretBytes> ks_int = DeriveKsIntNaf(ks, rand, kTestImpi, naf_id);
+  absl::StatusOr<SecretBytes> ks_int =
+      Kdf(ks, kFcGbaNafKey, {AsBytes(kP0GbaU), rand, AsBytes(kTestImpi), naf_id});
   EXPECT_EQ(card_->state().naf_keys[0].ks_int_naf.RevealHex(), ks_int->RevealHex());
   ASSERT_EQ(Sw(card_->Process(SelectFidApdu(0x6FDA))), 0x9000);
   const Bytes record = Data(card_->Process(Hex("00B20104FF")));

@@ -118,7 +118,9 @@ TEST_P(SoftUsimClientTest, GbaU) {
   ASSERT_TRUE(ks_ext.ok()) << ks_ext.status();
   const MilenageF2345 keys = milenage_.F2345(rand);
   const SecretBytes ks = SecretBytes::CopyFrom(Cat({keys.ck.view(), keys.ik.view()}));
-  EXPECT_EQ(ks_ext->RevealHex(), DeriveKsExtNaf(ks, rand, kTestImpi, naf_id)->RevealHex());
+  EXPECT_EQ(
+      ks_ext->RevealHex(),
+      Kdf(ks, kFcGbaNafKey, {AsBytes(kP0GbaMe), rand, AsBytes(kTestImpi), naf_id})->RevealHex());
 
   absl::StatusOr<std::vector<GbaNafEntry>> list = usim_->ReadGbaNafList();
   ASSERT_TRUE(list.ok()) << list.status();

@@ -51,6 +51,12 @@ std::string ReferenceKdfHex(ByteView key, uint8_t fc, std::initializer_list<Byte
   return HexEncode(ByteView(out, out_len));
 }
 
+// The B.3 parameters (FC 0x01, P0, RAND, IMPI, NAF_Id) fed to the generic Kdf.
+absl::StatusOr<SecretBytes> NafKdf(std::string_view p0, const SecretBytes& ks, ByteView rand,
+                                   ByteView naf_id) {
+  return Kdf(ks, kFcGbaNafKey, {AsBytes(p0), rand, AsBytes(kImpi), naf_id});
+}
+
 TEST(KdfTest, KsExtNafMatchesPythonVector) {
   // Computed outside the project with Python's hmac module:
   //   ks = bytes(range(32)); rand = bytes(range(0xa0, 0xb0))
@@ -59,24 +65,24 @@ TEST(KdfTest, KsExtNafMatchesPythonVector) {
   //   s = b"\x01" + b"".join(p + len(p).to_bytes(2, "big")
   //                           for p in [b"gba-me", rand, impi, naf])
   //   hmac.new(ks, s, hashlib.sha256).hexdigest()
-  absl::StatusOr<SecretBytes> key = DeriveKsExtNaf(TestKs(), TestRand(), kImpi, TestNafId());
+  absl::StatusOr<SecretBytes> key = NafKdf(kP0GbaMe, TestKs(), TestRand(), TestNafId());
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(key->RevealHex(), "fb8be51f823563405e45a29ad7a1a5cffb2925781e6cf0a3ca5999bbb07b1e8d");
 }
 
 TEST(KdfTest, KsIntNafMatchesPythonVector) {
   // As above, with P0 = b"gba-u".
-  absl::StatusOr<SecretBytes> key = DeriveKsIntNaf(TestKs(), TestRand(), kImpi, TestNafId());
+  absl::StatusOr<SecretBytes> key = NafKdf(kP0GbaU, TestKs(), TestRand(), TestNafId());
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(key->RevealHex(), "f5d38a9f50b34d2bc008ae9ce6cc2104e0bf97306c2ed3c1e4c6f469657d3a2c");
 }
 
-TEST(KdfTest, DeriveFunctionsMatchIndependentHmac) {
+TEST(KdfTest, NafKeyParametersMatchIndependentHmac) {
   const SecretBytes ks = TestKs();
   const Bytes rand = TestRand();
   const Bytes naf = TestNafId();
-  absl::StatusOr<SecretBytes> ext = DeriveKsExtNaf(ks, rand, kImpi, naf);
-  absl::StatusOr<SecretBytes> in = DeriveKsIntNaf(ks, rand, kImpi, naf);
+  absl::StatusOr<SecretBytes> ext = NafKdf(kP0GbaMe, ks, rand, naf);
+  absl::StatusOr<SecretBytes> in = NafKdf(kP0GbaU, ks, rand, naf);
   ASSERT_TRUE(ext.ok() && in.ok());
   EXPECT_EQ(ext->RevealHex(),
             ReferenceKdfHex(ks.view(), 0x01, {AsBytes("gba-me"), rand, AsBytes(kImpi), naf}));
@@ -85,8 +91,8 @@ TEST(KdfTest, DeriveFunctionsMatchIndependentHmac) {
 }
 
 TEST(KdfTest, ExtAndIntNafKeysDiffer) {
-  absl::StatusOr<SecretBytes> ext = DeriveKsExtNaf(TestKs(), TestRand(), kImpi, TestNafId());
-  absl::StatusOr<SecretBytes> in = DeriveKsIntNaf(TestKs(), TestRand(), kImpi, TestNafId());
+  absl::StatusOr<SecretBytes> ext = NafKdf(kP0GbaMe, TestKs(), TestRand(), TestNafId());
+  absl::StatusOr<SecretBytes> in = NafKdf(kP0GbaU, TestKs(), TestRand(), TestNafId());
   ASSERT_TRUE(ext.ok() && in.ok());
   EXPECT_EQ(ext->size(), kKdfOutputSize);
   EXPECT_EQ(in->size(), kKdfOutputSize);
@@ -137,7 +143,10 @@ TEST(KdfTest, RejectsParameterLongerThan65535Bytes) {
   // Key material never appears in errors.
   EXPECT_EQ(got.status().message().find(ks.RevealHex().substr(0, 8)), std::string_view::npos);
 
-  EXPECT_EQ(DeriveKsExtNaf(ks, TestRand(), std::string(70000, 'a'), TestNafId()).status().code(),
+  const std::string long_impi(70000, 'a');
+  EXPECT_EQ(Kdf(ks, kFcGbaNafKey, {AsBytes(kP0GbaMe), TestRand(), AsBytes(long_impi), TestNafId()})
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
 }
 

@@ -207,7 +207,8 @@ TEST_F(UsimTest, GbaBootstrapAndNafDerivationMatchTheKdf) {
   SecretBytes ks(32);
   std::copy(v.ck.view().begin(), v.ck.view().end(), ks.data());
   std::copy(v.ik.view().begin(), v.ik.view().end(), ks.data() + 16);
-  absl::StatusOr<SecretBytes> expected = DeriveKsExtNaf(ks, v.rand, impi, naf_id);
+  absl::StatusOr<SecretBytes> expected =
+      Kdf(ks, kFcGbaNafKey, {AsBytes(kP0GbaMe), v.rand, AsBytes(impi), naf_id});
   EXPECT_EQ(ks_ext_naf->RevealHex(), expected->RevealHex());
 
   absl::StatusOr<std::vector<GbaNafEntry>> nl = usim_->ReadGbaNafList();
@@ -255,7 +256,8 @@ TEST_F(UsimTest, BoundNafDerivationRefusesAnotherBootstrap) {
   SecretBytes ks(32);
   std::copy(v.ck.view().begin(), v.ck.view().end(), ks.data());
   std::copy(v.ik.view().begin(), v.ik.view().end(), ks.data() + 16);
-  EXPECT_EQ(bound->RevealHex(), DeriveKsExtNaf(ks, v.rand, impi, naf_id)->RevealHex());
+  EXPECT_EQ(bound->RevealHex(),
+            Kdf(ks, kFcGbaNafKey, {AsBytes(kP0GbaMe), v.rand, AsBytes(impi), naf_id})->RevealHex());
 
   // An EF_GBABP that does not parse (a RAND length past the end of the file) names no
   // bootstrap: the same refusal, not a card error that would stick until the session ends.

@@ -1,4 +1,4 @@
-#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/key_derivation.h"
 
 #include <cstring>
 
@@ -30,6 +30,14 @@ absl::Status CheckInputs(const SecretBytes& ks, ByteView rand, std::string_view 
   return absl::OkStatus();
 }
 
+// TS 33.220 B.3: KDF(Ks, FC = 0x01, P0, RAND, IMPI, NAF_Id).
+absl::StatusOr<SecretBytes> DeriveNafSpecificKey(const SecretBytes& ks, std::string_view p0,
+                                                 ByteView rand, std::string_view impi,
+                                                 ByteView naf_id) {
+  if (absl::Status s = CheckInputs(ks, rand, impi); !s.ok()) return s;
+  return Kdf(ks, kFcGbaNafKey, {AsBytes(p0), rand, AsBytes(impi), naf_id});
+}
+
 }  // namespace
 
 SecretBytes MakeKs(const SecretBytes& ck, const SecretBytes& ik) {
@@ -41,28 +49,24 @@ SecretBytes MakeKs(const SecretBytes& ck, const SecretBytes& ik) {
 
 absl::StatusOr<SecretBytes> DeriveKsNaf(const SecretBytes& ks, ByteView rand, std::string_view impi,
                                         const NafId& naf) {
-  if (absl::Status s = CheckInputs(ks, rand, impi); !s.ok()) return s;
   // TS 33.220 B.3: Ks_NAF = KDF(Ks, "gba-me", RAND, IMPI, NAF_Id).
-  return DeriveKsExtNaf(ks, rand, impi, naf.Encode());
+  return DeriveNafSpecificKey(ks, kP0GbaMe, rand, impi, naf.Encode());
 }
 
-absl::StatusOr<SecretBytes> DeriveKsExtNafFor(const SecretBytes& ks, ByteView rand,
-                                              std::string_view impi, const NafId& naf) {
-  if (absl::Status s = CheckInputs(ks, rand, impi); !s.ok()) return s;
+absl::StatusOr<SecretBytes> DeriveKsExtNaf(const SecretBytes& ks, ByteView rand,
+                                           std::string_view impi, const NafId& naf) {
   // TS 33.220 B.3: Ks_ext_NAF uses the same inputs as Ks_NAF (P0 = "gba-me").
-  return DeriveKsExtNaf(ks, rand, impi, naf.Encode());
+  return DeriveNafSpecificKey(ks, kP0GbaMe, rand, impi, naf.Encode());
 }
 
-absl::StatusOr<SecretBytes> DeriveKsIntNafFor(const SecretBytes& ks, ByteView rand,
-                                              std::string_view impi, const NafId& naf) {
-  if (absl::Status s = CheckInputs(ks, rand, impi); !s.ok()) return s;
+absl::StatusOr<SecretBytes> DeriveKsIntNaf(const SecretBytes& ks, ByteView rand,
+                                           std::string_view impi, const NafId& naf) {
   // TS 33.220 B.3: Ks_int_NAF uses P0 = "gba-u".
-  return DeriveKsIntNaf(ks, rand, impi, naf.Encode());
+  return DeriveNafSpecificKey(ks, kP0GbaU, rand, impi, naf.Encode());
 }
 
 absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand, std::string_view impi,
                                        std::string_view bsf_fqdn) {
-  if (absl::Status s = CheckInputs(ks, rand, impi); !s.ok()) return s;
   // TS 33.220 B.4: BSF_Id = the BSF's DNS name as used for the B-TID || Ua id
   // 01 00 00 01 00 (Annex H.3), fed to the B.3 derivation with P0 = "gba-me" (also for
   // GBA_U: the TMPI is kept in the ME).
@@ -71,7 +75,8 @@ absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand, std
     return absl::InvalidArgumentError(
         absl::StrCat("BSF name for the TMPI: ", bsf_id.status().message()));
   }
-  absl::StatusOr<SecretBytes> key = DeriveKsExtNaf(ks, rand, impi, bsf_id->Encode());
+  absl::StatusOr<SecretBytes> key =
+      DeriveNafSpecificKey(ks, kP0GbaMe, rand, impi, bsf_id->Encode());
   if (!key.ok()) return key.status();
   // TMPI = base64(the 24 most significant octets of the KDF output) "@tmpi.bsf.3gppnetwork.org"
   // (B.4). The TMPI is an identifier sent in clear on Ub, not a secret.

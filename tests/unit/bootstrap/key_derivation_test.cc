@@ -1,4 +1,4 @@
-#include "bootstrap/protocol/gba_keys.h"
+#include "bootstrap/protocol/key_derivation.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -77,7 +77,7 @@ std::string OpensslHmacHex(const SecretBytes& key, const Bytes& message) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(output));
 }
 
-TEST(GbaKeysTest, MakeKsConcatenatesCkAndIk) {
+TEST(KeyDerivationTest, MakeKsConcatenatesCkAndIk) {
   SecretBytes ck = *SecretBytes::FromHex("00112233445566778899aabbccddeeff");
   SecretBytes ik = *SecretBytes::FromHex("ffeeddccbbaa99887766554433221100");
   const SecretBytes ks = MakeKs(ck, ik);
@@ -85,7 +85,7 @@ TEST(GbaKeysTest, MakeKsConcatenatesCkAndIk) {
   EXPECT_TRUE(MakeKs(SecretBytes(), SecretBytes()).empty());
 }
 
-TEST(GbaKeysTest, KsNafMatchesOpensslCliOnHandBuiltS) {
+TEST(KeyDerivationTest, KsNafMatchesOpensslCliOnHandBuiltS) {
   const std::string expected = OpensslHmacHex(TestKs(), HandBuiltS("gba-me", "0006"));
   if (expected.empty()) GTEST_SKIP() << "the openssl command-line tool is not available";
   ASSERT_EQ(expected.size(), 64u) << expected;
@@ -94,10 +94,10 @@ TEST(GbaKeysTest, KsNafMatchesOpensslCliOnHandBuiltS) {
   EXPECT_EQ(ks_naf->RevealHex(), expected);
 }
 
-TEST(GbaKeysTest, KsIntNafMatchesOpensslCliOnHandBuiltS) {
+TEST(KeyDerivationTest, KsIntNafMatchesOpensslCliOnHandBuiltS) {
   const std::string expected = OpensslHmacHex(TestKs(), HandBuiltS("gba-u", "0005"));
   if (expected.empty()) GTEST_SKIP() << "the openssl command-line tool is not available";
-  absl::StatusOr<SecretBytes> ks_int = DeriveKsIntNafFor(TestKs(), TestRand(), kImpi, TestNaf());
+  absl::StatusOr<SecretBytes> ks_int = DeriveKsIntNaf(TestKs(), TestRand(), kImpi, TestNaf());
   ASSERT_TRUE(ks_int.ok()) << ks_int.status();
   EXPECT_EQ(ks_int->RevealHex(), expected);
 }
@@ -115,15 +115,15 @@ constexpr std::string_view kKsNafPython =
 constexpr std::string_view kKsIntNafPython =
     "e0a04f68e231ee463ea0509f5c5870764154666d1a2cf9cab7a18374070a2c0e";
 
-TEST(GbaKeysTest, KsNafMatchesPythonVector) {
+TEST(KeyDerivationTest, KsNafMatchesPythonVector) {
   absl::StatusOr<SecretBytes> ks_naf = DeriveKsNaf(TestKs(), TestRand(), kImpi, TestNaf());
   ASSERT_TRUE(ks_naf.ok()) << ks_naf.status();
   EXPECT_EQ(ks_naf->RevealHex(), kKsNafPython);
 }
 
-TEST(GbaKeysTest, GbaUExtEqualsGbaMeAndIntDiffers) {
-  absl::StatusOr<SecretBytes> ext = DeriveKsExtNafFor(TestKs(), TestRand(), kImpi, TestNaf());
-  absl::StatusOr<SecretBytes> in = DeriveKsIntNafFor(TestKs(), TestRand(), kImpi, TestNaf());
+TEST(KeyDerivationTest, GbaUExtEqualsGbaMeAndIntDiffers) {
+  absl::StatusOr<SecretBytes> ext = DeriveKsExtNaf(TestKs(), TestRand(), kImpi, TestNaf());
+  absl::StatusOr<SecretBytes> in = DeriveKsIntNaf(TestKs(), TestRand(), kImpi, TestNaf());
   ASSERT_TRUE(ext.ok() && in.ok());
   // B.3: Ks_ext_NAF is derived exactly like Ks_NAF; Ks_int_NAF uses P0 = "gba-u".
   EXPECT_EQ(ext->RevealHex(), kKsNafPython);
@@ -131,7 +131,7 @@ TEST(GbaKeysTest, GbaUExtEqualsGbaMeAndIntDiffers) {
   EXPECT_NE(ext->RevealHex(), in->RevealHex());
 }
 
-TEST(GbaKeysTest, NafIdAndUaIdSeparateKeys) {
+TEST(KeyDerivationTest, NafIdAndUaIdSeparateKeys) {
   const SecretBytes ks = TestKs();
   const Bytes rand = TestRand();
   const std::string base = DeriveKsNaf(ks, rand, kImpi, TestNaf())->RevealHex();
@@ -144,15 +144,15 @@ TEST(GbaKeysTest, NafIdAndUaIdSeparateKeys) {
   EXPECT_EQ(DeriveKsNaf(ks, rand, kImpi, upper)->RevealHex(), base);
 }
 
-TEST(GbaKeysTest, RejectsBadInputSizes) {
+TEST(KeyDerivationTest, RejectsBadInputSizes) {
   const NafId naf = TestNaf();
   EXPECT_EQ(DeriveKsNaf(SecretBytes(), TestRand(), kImpi, naf).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(DeriveKsNaf(SecretBytes(16), TestRand(), kImpi, naf).ok());
   EXPECT_FALSE(DeriveKsNaf(TestKs(), Bytes(15), kImpi, naf).ok());
   EXPECT_FALSE(DeriveKsNaf(TestKs(), TestRand(), "", naf).ok());
-  EXPECT_FALSE(DeriveKsIntNafFor(SecretBytes(), TestRand(), kImpi, naf).ok());
-  EXPECT_FALSE(DeriveKsExtNafFor(TestKs(), Bytes(), kImpi, naf).ok());
+  EXPECT_FALSE(DeriveKsIntNaf(SecretBytes(), TestRand(), kImpi, naf).ok());
+  EXPECT_FALSE(DeriveKsExtNaf(TestKs(), Bytes(), kImpi, naf).ok());
   EXPECT_FALSE(DeriveTmpi(SecretBytes(31), TestRand(), kImpi, kBsf).ok());
 }
 
@@ -162,13 +162,13 @@ TEST(GbaKeysTest, RejectsBadInputSizes) {
 //   k = hmac.new(ks, b"\x01" + b"".join(p + len(p).to_bytes(2, "big")
 //                for p in [b"gba-me", rand, impi, bsf_id]), hashlib.sha256).digest()
 //   base64.b64encode(k[:24]).decode() + "@tmpi.bsf.3gppnetwork.org"
-TEST(GbaKeysTest, TmpiMatchesPythonVector) {
+TEST(KeyDerivationTest, TmpiMatchesPythonVector) {
   absl::StatusOr<std::string> tmpi = DeriveTmpi(TestKs(), TestRand(), kImpi, kBsf);
   ASSERT_TRUE(tmpi.ok()) << tmpi.status();
   EXPECT_EQ(*tmpi, "ZbIi8NEAbfILjmA/V4oox3dtHiaAHNGx@tmpi.bsf.3gppnetwork.org");
 }
 
-TEST(GbaKeysTest, TmpiIsTheFirst24BytesOfTheBsfIdDerivation) {
+TEST(KeyDerivationTest, TmpiIsTheFirst24BytesOfTheBsfIdDerivation) {
   const NafId bsf_id = *NafId::Create(kBsf, UaSecurityProtocolId::Tmpi());
   absl::StatusOr<SecretBytes> key = DeriveKsNaf(TestKs(), TestRand(), kImpi, bsf_id);
   ASSERT_TRUE(key.ok());
@@ -176,7 +176,7 @@ TEST(GbaKeysTest, TmpiIsTheFirst24BytesOfTheBsfIdDerivation) {
             Base64Encode(key->view().first(24)) + "@tmpi.bsf.3gppnetwork.org");
 }
 
-TEST(GbaKeysTest, TmpiRejectsBadBsfName) {
+TEST(KeyDerivationTest, TmpiRejectsBadBsfName) {
   absl::StatusOr<std::string> tmpi = DeriveTmpi(TestKs(), TestRand(), kImpi, "bsf");
   EXPECT_EQ(tmpi.status().code(), absl::StatusCode::kInvalidArgument);
 }

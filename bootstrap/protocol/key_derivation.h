@@ -1,7 +1,8 @@
 // GBA key derivations (TS 33.220 Annex B), as thin wrappers over the one KDF in
-// uicc/base/kdf.h. Each wrapper cites its clause.
-#ifndef GBABRIDGE_BOOTSTRAP_PROTOCOL_GBA_KEYS_H_
-#define GBABRIDGE_BOOTSTRAP_PROTOCOL_GBA_KEYS_H_
+// uicc/base/kdf.h. Each wrapper cites its clause. Which of them a session uses (GBA_ME in
+// the ME, or GBA_U on the card) is chosen in one place: bootstrap/client/naf_key_derivation.h.
+#ifndef GBABRIDGE_BOOTSTRAP_PROTOCOL_KEY_DERIVATION_H_
+#define GBABRIDGE_BOOTSTRAP_PROTOCOL_KEY_DERIVATION_H_
 
 #include <string>
 #include <string_view>
@@ -20,11 +21,11 @@ SecretBytes MakeKs(const SecretBytes& ck, const SecretBytes& ik);
 absl::StatusOr<SecretBytes> DeriveKsNaf(const SecretBytes& ks, ByteView rand, std::string_view impi,
                                         const NafId& naf);
 // Ks_ext_NAF (GBA_U): the same derivation, computed on the UICC or by the BSF (B.3).
-absl::StatusOr<SecretBytes> DeriveKsExtNafFor(const SecretBytes& ks, ByteView rand,
-                                              std::string_view impi, const NafId& naf);
+absl::StatusOr<SecretBytes> DeriveKsExtNaf(const SecretBytes& ks, ByteView rand,
+                                           std::string_view impi, const NafId& naf);
 // Ks_int_NAF (GBA_U) with P0 = "gba-u" (B.3).
-absl::StatusOr<SecretBytes> DeriveKsIntNafFor(const SecretBytes& ks, ByteView rand,
-                                              std::string_view impi, const NafId& naf);
+absl::StatusOr<SecretBytes> DeriveKsIntNaf(const SecretBytes& ks, ByteView rand,
+                                           std::string_view impi, const NafId& naf);
 
 // TMPI (TS 33.220 B.4): base64 of the first 24 bytes of
 // KDF(Ks, 0x01, "gba-me", RAND, IMPI, BSF FQDN || 01 00 00 01 00), then
@@ -34,4 +35,4 @@ absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand, std
 
 }  // namespace gbabridge
 
-#endif  // GBABRIDGE_BOOTSTRAP_PROTOCOL_GBA_KEYS_H_
+#endif  // GBABRIDGE_BOOTSTRAP_PROTOCOL_KEY_DERIVATION_H_
