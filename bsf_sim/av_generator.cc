@@ -12,17 +12,28 @@
 
 namespace gbabridge::bsf {
 
+namespace {
+
+// The HSS's f1-f5 for this subscriber (TS 35.206), from its K and OPc.
+absl::StatusOr<Milenage> SubscriberMilenage(const Subscriber& sub, std::string_view impi) {
+  absl::StatusOr<Milenage> milenage = Milenage::Create(sub.k, sub.opc);
+  if (!milenage.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "subscriber ", AbslView(impi), ": cannot set up Milenage: ", milenage.status().message()));
+  }
+  return milenage;
+}
+
+}  // namespace
+
 AvGenerator::AvGenerator(SubscriberStore& store, AvGeneratorOptions options)
     : store_(store), options_(options) {}
 
 absl::StatusOr<AuthVector> AvGenerator::Generate(std::string_view impi, bool ue_requests_gba_u) {
   absl::StatusOr<Subscriber> sub = store_.Lookup(impi);
   if (!sub.ok()) return sub.status();
-  absl::StatusOr<Milenage> milenage = Milenage::Create(sub->k, sub->opc);
-  if (!milenage.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "subscriber ", AbslView(impi), ": cannot set up Milenage: ", milenage.status().message()));
-  }
+  absl::StatusOr<Milenage> milenage = SubscriberMilenage(*sub, impi);
+  if (!milenage.ok()) return milenage.status();
   // The SQN is committed before the vector exists: a vector is never handed out on an SQN
   // that a crash could make the HSS issue again.
   absl::StatusOr<uint64_t> sqn = store_.AllocateSqn(impi, options_.ind_bits);
@@ -61,11 +72,8 @@ absl::StatusOr<uint64_t> AvGenerator::Resync(std::string_view impi, const Rand& 
   }
   absl::StatusOr<Subscriber> sub = store_.Lookup(impi);
   if (!sub.ok()) return sub.status();
-  absl::StatusOr<Milenage> milenage = Milenage::Create(sub->k, sub->opc);
-  if (!milenage.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "subscriber ", AbslView(impi), ": cannot set up Milenage: ", milenage.status().message()));
-  }
+  absl::StatusOr<Milenage> milenage = SubscriberMilenage(*sub, impi);
+  if (!milenage.ok()) return milenage.status();
   // TS 33.102 §6.3.3/§6.3.5: SQN_MS = (SQN_MS xor AK*) xor AK*, AK* = f5*(RAND).
   const Ak ak_star = milenage->F5Star(rand);
   Sqn sqn_ms{};

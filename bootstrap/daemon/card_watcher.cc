@@ -15,6 +15,21 @@
 namespace gbabridge::daemon {
 namespace {
 
+// `snapshot` with nothing left of the card: what the daemon shows once the card (or the
+// PC/SC service) is gone.
+CardSnapshot WithoutCard(CardSnapshot snapshot, const std::string& reader, const absl::Status& why,
+                         const std::string& bsf_url) {
+  snapshot.reader = reader;
+  snapshot.card_present = false;
+  snapshot.iccid.clear();
+  snapshot.imsi_masked.clear();
+  snapshot.gba_u_capable = false;
+  snapshot.pin = PinStatus::kUnknown;
+  snapshot.bsf_url = bsf_url;
+  snapshot.last_error = why;
+  return snapshot;
+}
+
 std::string Sv(absl::string_view s) { return std::string(s.data(), s.size()); }
 
 PinStatus ToPinStatus(const PinState& pin) {
@@ -195,16 +210,7 @@ void CardWatcher::HandleSourceError(const absl::Status& status) {
                                   ? "pcscd not running"
                                   : "PC/SC failure");
   NotifyCardChanged();
-  CardSnapshot snapshot = Snapshot();
-  snapshot.reader.clear();
-  snapshot.card_present = false;
-  snapshot.iccid.clear();
-  snapshot.imsi_masked.clear();
-  snapshot.gba_u_capable = false;
-  snapshot.pin = PinStatus::kUnknown;
-  snapshot.bsf_url = options_.bsf_url;
-  snapshot.last_error = status;
-  SetSnapshot(std::move(snapshot));
+  SetSnapshot(WithoutCard(Snapshot(), "", status, options_.bsf_url));
   Publish(DaemonEventType::kError, "", status);
 }
 
@@ -214,16 +220,7 @@ void CardWatcher::CardRemoved(const std::string& reader, const absl::Status& why
   sessions_.InvalidateSession("card removed");
   NotifyCardChanged();
   inspect_again_ = false;
-  CardSnapshot snapshot = Snapshot();
-  snapshot.reader = reader;
-  snapshot.card_present = false;
-  snapshot.iccid.clear();
-  snapshot.imsi_masked.clear();
-  snapshot.gba_u_capable = false;
-  snapshot.pin = PinStatus::kUnknown;
-  snapshot.bsf_url = options_.bsf_url;
-  snapshot.last_error = why;
-  SetSnapshot(std::move(snapshot));
+  SetSnapshot(WithoutCard(Snapshot(), reader, why, options_.bsf_url));
   Publish(DaemonEventType::kCardRemoved, reader);
 }
 

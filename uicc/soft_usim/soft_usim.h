@@ -30,6 +30,7 @@
 #include "uicc/apdu.h"
 #include "uicc/apdu_handler.h"
 #include "uicc/base/milenage.h"
+#include "uicc/soft_usim/aka_check.h"
 #include "uicc/soft_usim/card_profile.h"
 #include "uicc/soft_usim/card_state.h"
 #include "uicc/soft_usim/card_state_store.h"
@@ -105,6 +106,11 @@ class SoftUsim : public ApduHandler {
   Reply Authenticate(const CommandApdu& command);
   Reply Authenticate3g(ByteView data);
   Reply GbaBootstrap(ByteView data);
+  // Parses `L1 RAND L2 AUTN` into `rand` and checks AUTN (TS 33.102 §6.3.3) into `result`.
+  // Returns the answer when the challenge is not accepted (wrong length, MAC failure, AUTS),
+  // nullopt when the command may go on.
+  std::optional<Reply> CheckChallenge(ByteView data, bool gba_u_mac_star, Rand& rand,
+                                      AkaCheckResult& result);
   Reply GbaNafDerivation(ByteView data);
 
   // Persists `next` and makes it current; on failure nothing changes.

@@ -97,11 +97,11 @@ SoftUsim::Reply SoftUsim::Authenticate(const CommandApdu& command) {
   }
 }
 
-SoftUsim::Reply SoftUsim::Authenticate3g(ByteView data) {
-  Rand rand{};
+std::optional<SoftUsim::Reply> SoftUsim::CheckChallenge(ByteView data, bool gba_u_mac_star,
+                                                        Rand& rand, AkaCheckResult& result) {
   ByteView autn;
   if (!ParseRandAutn(data, rand, autn)) return Reply(card_sw::kWrongLength);
-  AkaCheckResult result = CheckAutn(milenage_, state_.sqn, rand, autn, /*gba_u_mac_star=*/false);
+  result = CheckAutn(milenage_, state_.sqn, rand, autn, gba_u_mac_star);
   switch (result.outcome) {
     case AkaOutcome::kMacFailure:
       return Reply(card_sw::kAuthMacFailure);
@@ -109,6 +109,15 @@ SoftUsim::Reply SoftUsim::Authenticate3g(ByteView data) {
       return Reply(SyncFailure(result.auts), card_sw::kOk);
     case AkaOutcome::kAccepted:
       break;
+  }
+  return std::nullopt;
+}
+
+SoftUsim::Reply SoftUsim::Authenticate3g(ByteView data) {
+  Rand rand{};
+  AkaCheckResult result;
+  if (std::optional<Reply> refused = CheckChallenge(data, /*gba_u_mac_star=*/false, rand, result)) {
+    return *std::move(refused);
   }
   // The SQN is saved before RES leaves the card (TS 33.102 Annex C.2.2).
   CardState next = state_.Clone();
@@ -128,17 +137,10 @@ SoftUsim::Reply SoftUsim::Authenticate3g(ByteView data) {
 
 SoftUsim::Reply SoftUsim::GbaBootstrap(ByteView data) {
   Rand rand{};
-  ByteView autn;
-  if (!ParseRandAutn(data, rand, autn)) return Reply(card_sw::kWrongLength);
+  AkaCheckResult result;
   // The BSF sends AUTN* for GBA_U subscribers (TS 33.220 §5.3.2).
-  AkaCheckResult result = CheckAutn(milenage_, state_.sqn, rand, autn, /*gba_u_mac_star=*/true);
-  switch (result.outcome) {
-    case AkaOutcome::kMacFailure:
-      return Reply(card_sw::kAuthMacFailure);
-    case AkaOutcome::kSyncFailure:
-      return Reply(SyncFailure(result.auts), card_sw::kOk);
-    case AkaOutcome::kAccepted:
-      break;
+  if (std::optional<Reply> refused = CheckChallenge(data, /*gba_u_mac_star=*/true, rand, result)) {
+    return *std::move(refused);
   }
   // TS 33.220 Annex G.1: the card keeps Ks = CK || IK and RAND, replacing the previous
   // bootstrap; CK and IK never leave it.
