@@ -24,6 +24,7 @@ constexpr StatusReasonInfo<CardErrorReason> kReasons[] = {
     {CardErrorReason::kConditionsNotSatisfied, "CONDITIONS_NOT_SATISFIED",
      absl::StatusCode::kFailedPrecondition},
     {CardErrorReason::kGbaBootstrapChanged, "GBA_BOOTSTRAP_CHANGED", absl::StatusCode::kAborted},
+    {CardErrorReason::kCardUnresponsive, "CARD_UNRESPONSIVE", absl::StatusCode::kUnavailable},
 };
 
 constexpr StatusReasonTable kTable("type.gbabridge.dev/gbabridge.CardErrorReason", kReasons);

@@ -29,6 +29,7 @@ enum class CardErrorReason {
   kGbaNotSupported,         // FAILED_PRECONDITION: card has no GBA context.
   kConditionsNotSatisfied,  // FAILED_PRECONDITION: 6985.
   kGbaBootstrapChanged,     // ABORTED: EF_GBABP holds another bootstrap than the caller's.
+  kCardUnresponsive,        // UNAVAILABLE: no answer within the command timeout (a modem).
 };
 
 absl::string_view CardErrorReasonName(CardErrorReason reason);

@@ -27,6 +27,8 @@ class CardTransport {
 
   virtual std::string ReaderName() const = 0;
   virtual Bytes Atr() const = 0;
+  // How the APDUs travel, for people: "T=0"/"T=1" (PC/SC), "AT+CGLA, channel 1" (a modem).
+  virtual std::string ActiveProtocol() const = 0;
 
  protected:
   // One raw exchange: serialised command in, serialised response out.

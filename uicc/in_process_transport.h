@@ -18,6 +18,7 @@ class InProcessTransport : public CardTransport {
   absl::Status EndTransaction() override { return absl::OkStatus(); }
   std::string ReaderName() const override { return "in-process"; }
   Bytes Atr() const override { return atr_; }
+  std::string ActiveProtocol() const override { return "in-process"; }
 
   // Counts raw exchanges, so tests can check how many APDUs an operation cost.
   size_t apdu_count() const { return apdu_count_; }

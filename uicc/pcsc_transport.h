@@ -47,7 +47,7 @@ class PcscTransport : public CardTransport {
   std::string ReaderName() const override { return reader_; }
   Bytes Atr() const override { return atr_; }
   // "T=0" or "T=1".
-  std::string ActiveProtocol() const;
+  std::string ActiveProtocol() const override;
   // Warm-resets the card (SCardReconnect with SCARD_RESET_CARD). Other clients see
   // SCARD_W_RESET_CARD on their next call; selections are lost.
   absl::Status ResetCard();

@@ -32,8 +32,7 @@ int RunBootstrap(const BootstrapOptions& options, std::ostream& out, std::ostrea
   absl::StatusOr<NafId> naf = NafId::Create(options.naf_fqdn, *ua);
   if (!naf.ok()) return Fail(naf.status(), options, out, err);
 
-  absl::StatusOr<std::unique_ptr<PcscTransport>> channel =
-      PcscTransport::Connect(PcscOptions{.reader = options.card.reader});
+  absl::StatusOr<std::unique_ptr<CardTransport>> channel = OpenCard(options.card);
   if (!channel.ok()) return Fail(channel.status(), options, out, err);
   Usim usim(**channel);
   absl::Status pin = VerifyPinFromFile(usim, options.card);
@@ -84,6 +83,7 @@ void AddBootstrapCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--reader", options->card.reader,
                   "PC/SC reader name (default: the first reader with a card)");
   cmd->add_option("--pin-file", options->card.pin_file, "File holding PIN1 (verified once)");
+  AddModemOptions(cmd, &options->card);
   cmd->add_option("--naf", options->naf_fqdn, "NAF FQDN, e.g. mef.example.com")->required();
   cmd->add_option(
          "--ua", options->ua_hex,

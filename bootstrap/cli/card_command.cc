@@ -14,6 +14,7 @@
 #include "uicc/base/secret_bytes.h"
 #include "uicc/card_error.h"
 #include "uicc/iccid.h"
+#include "uicc/modem/modem_transport.h"
 #include "uicc/pcsc_transport.h"
 #include "uicc/usim.h"
 
@@ -45,11 +46,39 @@ absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
   return pin;
 }
 
-absl::StatusOr<std::unique_ptr<PcscTransport>> OpenCard(const CardOptions& options) {
-  return PcscTransport::Connect(PcscOptions{.reader = options.reader});
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CardTransport>> OpenCard(const CardOptions& options) {
+  if (!options.modem.empty()) {
+    if (!options.reader.empty()) {
+      return absl::InvalidArgumentError(
+          "--reader names a PC/SC reader; --modem is the card's modem");
+    }
+    auto link = std::make_shared<modem::ModemLink>(
+        modem::ModemOptions{.port = options.modem,
+                            .baud = options.modem_baud,
+                            .command_timeout = absl::Seconds(options.modem_timeout_seconds)});
+    absl::StatusOr<std::unique_ptr<modem::ModemTransport>> transport =
+        modem::ModemTransport::Connect(std::move(link));
+    if (!transport.ok()) return transport.status();
+    return std::unique_ptr<CardTransport>(std::move(*transport));
+  }
+  absl::StatusOr<std::unique_ptr<PcscTransport>> pcsc =
+      PcscTransport::Connect(PcscOptions{.reader = options.reader});
+  if (!pcsc.ok()) return pcsc.status();
+  return std::unique_ptr<CardTransport>(std::move(*pcsc));
 }
 
-}  // namespace
+void AddModemOptions(CLI::App* cmd, CardOptions* options) {
+  cmd->add_option("--modem", options->modem,
+                  "The USIM is in a cellular modem on this AT port (e.g. /dev/ttyUSB2), not in a "
+                  "PC/SC reader");
+  cmd->add_option("--modem-baud", options->modem_baud, "The modem port's baud rate")
+      ->check(CLI::IsMember({9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600}));
+  cmd->add_option("--modem-timeout", options->modem_timeout_seconds,
+                  "Seconds one AT command may take (AUTHENTICATE needs seconds)")
+      ->check(CLI::Range(1, 300));
+}
 
 absl::Status VerifyPinFromFile(Usim& usim, const CardOptions& options) {
   if (options.pin_file.empty()) return absl::OkStatus();
@@ -89,7 +118,7 @@ int RunCardReaders(const CardOptions& options, std::ostream& out, std::ostream& 
 }
 
 int RunCardInfo(const CardInfoOptions& options, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<PcscTransport>> channel = OpenCard(options.card);
+  absl::StatusOr<std::unique_ptr<CardTransport>> channel = OpenCard(options.card);
   if (!channel.ok()) return Fail(channel.status(), options.card, out, err);
   Usim usim(**channel);
 
@@ -150,7 +179,10 @@ int RunCardInfo(const CardInfoOptions& options, std::ostream& out, std::ostream&
   }
 
   out << "Reader:        " << (*channel)->ReaderName() << "\n"
-      << "ATR:           " << HexEncode((*channel)->Atr()) << "\n"
+      << "ATR:           "
+      << ((*channel)->Atr().empty() ? std::string("(not shown through a modem)")
+                                    : HexEncode((*channel)->Atr()))
+      << "\n"
       << "Protocol:      " << (*channel)->ActiveProtocol() << "\n"
       << "ICCID:         " << iccid << "\n"
       << "USIM:          present (AID " << HexEncode(apps->usim_aid) << ")\n"
@@ -185,7 +217,7 @@ int RunCardAuthenticate(const CardAuthenticateOptions& options, std::ostream& ou
     return Fail(absl::InvalidArgumentError("--rand and --autn take 16 bytes of hex each"),
                 options.card, out, err);
   }
-  absl::StatusOr<std::unique_ptr<PcscTransport>> channel = OpenCard(options.card);
+  absl::StatusOr<std::unique_ptr<CardTransport>> channel = OpenCard(options.card);
   if (!channel.ok()) return Fail(channel.status(), options.card, out, err);
   Usim usim(**channel);
   absl::Status pin_status = VerifyPinFromFile(usim, options.card);
@@ -237,7 +269,8 @@ int RunCardAuthenticate(const CardAuthenticateOptions& options, std::ostream& ou
 }
 
 void AddCardCommands(CLI::App& app, int* exit_code) {
-  CLI::App* card = app.add_subcommand("card", "Talk to the USIM directly through PC/SC");
+  CLI::App* card =
+      app.add_subcommand("card", "Talk to the USIM directly through PC/SC or a modem (--modem)");
   card->require_subcommand(1);
 
   auto add_common = [](CLI::App* cmd, CardOptions* options) {
@@ -246,6 +279,7 @@ void AddCardCommands(CLI::App& app, int* exit_code) {
     cmd->add_option("--pin-file", options->pin_file,
                     "File holding PIN1, verified once before reading (never retried)");
     cmd->add_flag("--json", options->json, "Print JSON for scripts");
+    AddModemOptions(cmd, options);
   };
 
   auto readers_options = std::make_shared<CardOptions>();

@@ -21,7 +21,7 @@ const char kDaemonExitCodesHelp[] =
     "  1  other failure (INTERNAL_ERROR, unknown reason)\n"
     "  2  usage: bad flags, INCORRECT_NAF_ID, SECURITY_PROTOCOL_NOT_SUPPORTED\n"
     "  3  card unavailable: NO_CARD, CARD_REMOVED, NO_READER, PCSCD_NOT_RUNNING,\n"
-    "     GBA_BOOTSTRAP_CHANGED\n"
+    "     CARD_UNRESPONSIVE, GBA_BOOTSTRAP_CHANGED\n"
     "  4  PIN: PIN_REQUIRED, PIN_BLOCKED, PIN_REJECTED\n"
     "  5  network authentication failed: NETWORK_AUTH_FAILED (AUTN MAC invalid)\n"
     "  7  BSF unavailable: BSF_UNREACHABLE, BSF_TLS_FAILED, SYNC_FAILED\n"
@@ -48,6 +48,7 @@ std::optional<int> ExitCodeForReason(ErrorReason reason) {
     case gbabridge::v1::GBA_BOOTSTRAP_CHANGED:
     case gbabridge::v1::NO_READER:
     case gbabridge::v1::PCSCD_NOT_RUNNING:
+    case gbabridge::v1::CARD_UNRESPONSIVE:
       return kExitCardUnavailable;
     case gbabridge::v1::PIN_REQUIRED:
     case gbabridge::v1::PIN_BLOCKED:

@@ -32,6 +32,7 @@ int ExitCodeFor(const absl::Status& status) {
     case CardErrorReason::kCardRemoved:
     case CardErrorReason::kCardReset:
     case CardErrorReason::kTransportFailed:
+    case CardErrorReason::kCardUnresponsive:
     case CardErrorReason::kGbaBootstrapChanged:  // the card's session moved on: retry
       return kExitCardUnavailable;
     case CardErrorReason::kPinRequired:

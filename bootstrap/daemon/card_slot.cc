@@ -31,6 +31,7 @@ class ObservingChannel : public CardTransport {
   absl::Status EndTransaction() override { return Note(inner_->EndTransaction()); }
   std::string ReaderName() const override { return inner_->ReaderName(); }
   Bytes Atr() const override { return inner_->Atr(); }
+  std::string ActiveProtocol() const override { return inner_->ActiveProtocol(); }
 
  protected:
   // The inner channel follows 61xx/6Cxx itself, so this layer only ever sees final status

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "uicc/modem/serial_port.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -115,8 +116,40 @@ class SectionReader {
   std::string_view base_dir_;
 };
 
+absl::StatusOr<CardTransportKind> ParseTransport(std::string_view name) {
+  if (name == "pcsc") return CardTransportKind::kPcsc;
+  if (name == "modem") return CardTransportKind::kModem;
+  return absl::InvalidArgumentError(
+      absl::StrCat("card transport '", Sv(name), "' is neither \"pcsc\" nor \"modem\""));
+}
+
 absl::Status ApplyCard(const SectionReader& r, DaemonConfig& config) {
-  if (absl::Status s = r.CheckKeys({"reader", "pin_file", "pin_credential"}); !s.ok()) return s;
+  if (absl::Status s = r.CheckKeys({"transport", "reader", "pin_file", "pin_credential",
+                                    "modem_port", "modem_baud", "modem_command_timeout_seconds",
+                                    "modem_lock_dir", "modem_logical_channel"});
+      !s.ok()) {
+    return s;
+  }
+  std::string transport;
+  if (absl::Status s = r.String("transport", transport); !s.ok()) return s;
+  if (!transport.empty()) {
+    absl::StatusOr<CardTransportKind> kind = ParseTransport(transport);
+    if (!kind.ok()) return r.Error(*r.Get("transport"), "transport", std::string(kind.status().message()));
+    config.transport = *kind;
+  }
+  int64_t baud = config.modem_baud;
+  for (absl::Status s :
+       {r.String("modem_port", config.modem_port), r.Integer("modem_baud", 300, 4000000, baud),
+        r.Seconds("modem_command_timeout_seconds", 1, config.modem_command_timeout),
+        r.String("modem_lock_dir", config.modem_lock_dir)}) {
+    if (!s.ok()) return s;
+  }
+  config.modem_baud = static_cast<int>(baud);
+  if (const toml::node* node = r.Get("modem_logical_channel"); node != nullptr) {
+    if (!node->is_boolean())
+      return r.Error(*node, "modem_logical_channel", "must be true or false");
+    config.modem_logical_channel = node->as_boolean()->get();
+  }
   if (absl::Status s = r.String("reader", config.reader); !s.ok()) return s;
   if (absl::Status s = r.String("pin_credential", config.pin_credential); !s.ok()) return s;
   return r.Path("pin_file", config.pin_file);
@@ -380,6 +413,22 @@ absl::Status LoadPolicyFile(const std::string& path, DaemonConfig& config) {
 }
 
 absl::Status ValidateDaemonConfig(const DaemonConfig& config) {
+  if (config.transport == CardTransportKind::kModem) {
+    if (config.modem_port.empty()) {
+      return absl::InvalidArgumentError(
+          "[card] transport = \"modem\" needs modem_port (--modem), e.g. /dev/ttyUSB2");
+    }
+    if (!modem::BaudConstant(config.modem_baud).has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("[card] modem_baud ", config.modem_baud,
+                       " is not one of 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600"));
+    }
+    if (!config.reader.empty()) {
+      return absl::InvalidArgumentError(
+          "[card] reader (--reader) is a PC/SC reader name; with transport = \"modem\" the "
+          "card is the modem's (modem_port)");
+    }
+  }
   if (config.unix_socket.empty()) {
     return absl::InvalidArgumentError("[listen] unix_socket (--listen-unix) must not be empty");
   }
@@ -468,6 +517,13 @@ DaemonCommandLine::DaemonCommandLine(CLI::App& app) : app_(app) {
                  "extra TOML file of [[client]] entries, appended after those of --config "
                  "(repeatable)");
   app.add_option("--reader", reader_, "PC/SC reader name (default: the first reader with a card)");
+  app.add_option("--transport", transport_, "card transport: pcsc (default) or modem");
+  app.add_option("--modem", modem_port_,
+                 "the USIM is in a cellular modem on this AT port (implies --transport modem)");
+  app.add_option("--modem-baud", modem_baud_, "the modem port's baud rate (default 115200)");
+  app.add_option("--modem-timeout", modem_timeout_,
+                 "seconds one AT command may take (default 10; AUTHENTICATE needs seconds)")
+      ->check(CLI::Range(int64_t{1}, kMaxSeconds));
   app.add_option("--pin-file", pin_file_,
                  "file holding PIN1 (first line); verified once per card insertion, never "
                  "retried after a rejection");
@@ -515,6 +571,18 @@ absl::StatusOr<DaemonConfig> DaemonCommandLine::Load() const {
   }
   // Flags win over the files.
   if (Given("--reader")) config.reader = reader_;
+  if (Given("--transport")) {
+    absl::StatusOr<CardTransportKind> kind = ParseTransport(transport_);
+    if (!kind.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--transport: ", kind.status().message()));
+    config.transport = *kind;
+  }
+  if (Given("--modem")) {
+    config.modem_port = modem_port_;
+    config.transport = CardTransportKind::kModem;
+  }
+  if (Given("--modem-baud")) config.modem_baud = modem_baud_;
+  if (Given("--modem-timeout")) config.modem_command_timeout = absl::Seconds(modem_timeout_);
   if (Given("--pin-file")) config.pin_file = pin_file_;
   if (Given("--pin-credential")) config.pin_credential = pin_credential_;
   if (Given("--bsf-url")) config.bsf_url = bsf_url_;

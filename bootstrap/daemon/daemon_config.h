@@ -2,7 +2,8 @@
 // policy file (--policy) and command-line flags; flags win over the file. The schema, with
 // every key documented, is bootstrap/daemon/examples/gbabridged.toml:
 //
-//   [card]     reader, pin_file
+//   [card]     transport, reader, pin_file, pin_credential, modem_port, modem_baud,
+//              modem_command_timeout_seconds, modem_lock_dir, modem_logical_channel
 //   [bsf]      url, ca_file, connect_timeout_seconds, total_timeout_seconds, gba_mode
 //   [session]  refresh_margin_seconds, max_cached_naf_keys
 //   [listen]   unix_socket, unix_socket_mode, unix_socket_group, tcp, tls_cert_file,
@@ -35,9 +36,20 @@ namespace gbabridge::daemon {
 
 inline constexpr char kDefaultUnixSocket[] = "/run/gbabridge/gbabridged.sock";
 
+enum class CardTransportKind { kPcsc, kModem };
+
 struct DaemonConfig {
   // [card]
-  std::string reader;    // exact PC/SC reader name; empty: the first reader with a card
+  // "pcsc" (a reader through pcscd) or "modem" (the USIM in a cellular modem, over its AT
+  // port: uicc/modem/).
+  CardTransportKind transport = CardTransportKind::kPcsc;
+  std::string reader;      // exact PC/SC reader name; empty: the first reader with a card
+  std::string modem_port;  // the modem's AT port, e.g. /dev/serial/by-id/usb-...-if02-port0
+  int modem_baud = 115200;
+  // Per AT command; long enough for AUTHENTICATE on a slow card behind a slow modem.
+  absl::Duration modem_command_timeout = absl::Seconds(10);
+  std::string modem_lock_dir = "/run/lock";  // UUCP lock files; "" for none
+  bool modem_logical_channel = true;         // AT+CCHO/AT+CGLA when the modem has them
   std::string pin_file;  // PIN1, first line; empty: no PIN (a PIN-enabled card fails)
   // Or the name of a systemd credential holding PIN1 (LoadCredential= or
   // LoadCredentialEncrypted=, which can seal it to the device's TPM): read from
@@ -123,6 +135,10 @@ class DaemonCommandLine {
   std::string config_file_;
   std::vector<std::string> policy_files_;
   std::string reader_;
+  std::string transport_;
+  std::string modem_port_;
+  int modem_baud_ = 0;
+  int64_t modem_timeout_ = 0;
   std::string pin_file_;
   std::string pin_credential_;
   std::string bsf_url_;

@@ -23,6 +23,8 @@
 #include "bootstrap/daemon/audit_log.h"
 #include "uicc/base/secure_memory.h"
 #include "uicc/card_error.h"
+#include "uicc/modem/modem_presence.h"
+#include "uicc/modem/modem_transport.h"
 
 namespace gbabridge::daemon {
 namespace {
@@ -118,6 +120,30 @@ absl::StatusOr<std::unique_ptr<Gbabridged>> Gbabridged::Create(DaemonConfig conf
   }
 
   daemon->events_ = std::make_unique<EventBus>();
+  std::unique_ptr<CardPresenceSource> source = std::move(daemon->hooks_.reader_states);
+  if (c.transport == CardTransportKind::kModem) {
+    // One AT link for the card transport and the presence poll: the port is exclusive.
+    auto link = std::make_shared<modem::ModemLink>(
+        modem::ModemOptions{.port = c.modem_port,
+                            .baud = c.modem_baud,
+                            .lock_dir = c.modem_lock_dir,
+                            .command_timeout = c.modem_command_timeout});
+    if (!daemon->hooks_.open_channel) {
+      const bool logical_channel = c.modem_logical_channel;
+      daemon->hooks_.open_channel =
+          [link, logical_channel]() -> absl::StatusOr<std::unique_ptr<CardTransport>> {
+        absl::StatusOr<std::unique_ptr<modem::ModemTransport>> transport =
+            modem::ModemTransport::Connect(link, {.logical_channel = logical_channel});
+        if (!transport.ok()) return transport.status();
+        spdlog::info("modem {}: card reached through {}", link->options().port,
+                     (*transport)->uses_logical_channel()
+                         ? absl::StrCat("AT+CGLA on logical channel ", (*transport)->channel())
+                         : std::string("AT+CSIM"));
+        return std::unique_ptr<CardTransport>(std::move(*transport));
+      };
+    }
+    if (source == nullptr) source = std::make_unique<modem::ModemPresenceSource>(link);
+  }
   daemon->slot_ = std::make_unique<CardSlot>(CardSlotOptions{
       .reader = c.reader, .pin = std::move(pin), .open_channel = daemon->hooks_.open_channel});
   SessionManagerOptions session_options;
@@ -144,7 +170,6 @@ absl::StatusOr<std::unique_ptr<Gbabridged>> Gbabridged::Create(DaemonConfig conf
   daemon->sessions_ = std::make_unique<SessionManager>(
       [slot]() -> absl::StatusOr<Usim*> { return slot->Provide(); }, std::move(session_options));
 
-  std::unique_ptr<CardPresenceSource> source = std::move(daemon->hooks_.reader_states);
   if (source == nullptr) source = MakePcscReaderStateSource();
   daemon->watcher_ = std::make_unique<CardWatcher>(
       *daemon->sessions_, *daemon->events_, std::move(source),

@@ -24,6 +24,7 @@ constexpr ReasonRow kReasonTable[] = {
     {v1::NO_READER, absl::StatusCode::kUnavailable},
     {v1::PCSCD_NOT_RUNNING, absl::StatusCode::kUnavailable},
     {v1::GBA_BOOTSTRAP_CHANGED, absl::StatusCode::kAborted},
+    {v1::CARD_UNRESPONSIVE, absl::StatusCode::kUnavailable},
     {v1::PIN_REQUIRED, absl::StatusCode::kFailedPrecondition},
     {v1::PIN_BLOCKED, absl::StatusCode::kFailedPrecondition},
     {v1::PIN_REJECTED, absl::StatusCode::kFailedPrecondition},
@@ -79,6 +80,8 @@ ErrorReason FromCard(CardErrorReason reason) {
     // tell it from a removed card (it hints at threat model L9).
     case CardErrorReason::kGbaBootstrapChanged:
       return v1::GBA_BOOTSTRAP_CHANGED;
+    case CardErrorReason::kCardUnresponsive:
+      return v1::CARD_UNRESPONSIVE;
     case CardErrorReason::kPinRequired:
       return v1::PIN_REQUIRED;
     // 63Cx: the configured PIN was refused; the daemon does not retry it.

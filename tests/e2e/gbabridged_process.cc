@@ -24,8 +24,14 @@ absl::StatusOr<std::unique_ptr<GbabridgedProcess>> GbabridgedProcess::Start(
   const fs::path config = dir / absl::StrCat("gbabridged-", generation, ".toml");
   {
     std::ofstream out(config);
-    out << "[card]\nreader = \"" << options.reader << "\"\n\n"
-        << "[bsf]\nurl = \"" << options.bsf_url << "\"\n\n"
+    if (options.modem_port.empty()) {
+      out << "[card]\nreader = \"" << options.reader << "\"\n\n";
+    } else {
+      out << "[card]\ntransport = \"modem\"\nmodem_port = \"" << options.modem_port << "\"\n"
+          << "modem_lock_dir = \"" << dir.string() << "\"\n"
+          << "modem_command_timeout_seconds = 3\n\n";
+    }
+    out << "[bsf]\nurl = \"" << options.bsf_url << "\"\n\n"
         << "[session]\nrefresh_margin_seconds = " << options.refresh_margin_seconds << "\n\n"
         << "[listen]\nunix_socket = \"" << daemon->socket_.string() << "\"\n"
         << "unix_socket_mode = \"" << options.socket_mode << "\"\n\n"

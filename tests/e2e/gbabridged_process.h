@@ -20,6 +20,8 @@ struct GbabridgedOptions {
   std::string binary = GBABRIDGE_DAEMON_BIN;
   std::string log_level = "debug";
   std::string reader = PcscSandbox::kReaderName;
+  // Non-empty: the card is in a (simulated) modem on this AT port, not in `reader`.
+  std::string modem_port = "";
   std::string bsf_url = "";
   // [[client]] entries, verbatim TOML. The default lets uid 0 (the test runner) have any
   // NAF under example.com with any Ua id.

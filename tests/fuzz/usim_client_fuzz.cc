@@ -31,6 +31,7 @@ class FuzzedCard : public gbabridge::CardTransport {
   absl::Status EndTransaction() override { return absl::OkStatus(); }
   std::string ReaderName() const override { return "fuzz"; }
   Bytes Atr() const override { return {0x3B, 0x00}; }
+  std::string ActiveProtocol() const override { return "fuzz"; }
 
  protected:
   absl::StatusOr<Bytes> TransmitRaw(ByteView /*command*/) override {

@@ -119,6 +119,10 @@ bool ChildProcess::running() {
   return true;
 }
 
+void ChildProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
 void ChildProcess::Kill(int signal) {
   if (pid_ <= 0) return;
   kill(pid_, signal);

@@ -32,8 +32,9 @@ class ChildProcess {
 
   pid_t pid() const { return pid_; }
   bool running();
-  void Kill(int signal);  // sends the signal and reaps the child
-  void Stop();            // SIGTERM, wait up to 5 s, then SIGKILL
+  void Kill(int signal);    // sends the signal and reaps the child
+  void Signal(int signal);  // sends the signal; the child goes on
+  void Stop();              // SIGTERM, wait up to 5 s, then SIGKILL
   // How the reaped child ended: its exit code, or -signal; nullopt while not reaped.
   std::optional<int> exit_status() const { return exit_status_; }
 

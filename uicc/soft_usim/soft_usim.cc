@@ -98,6 +98,8 @@ Bytes SoftUsim::Atr() const { return options_.t0 ? SoftUsimAtrT0() : SoftUsimAtr
 Bytes SoftUsim::Reset() {
   // After the ATR the MF is the current DF (TS 102 221 §8.2); no application is active.
   selection_ = Selection{.df = files_->mf(), .ef = nullptr, .adf = nullptr};
+  channel_selections_.fill(selection_);
+  channel_open_ = {true, false, false, false};
   pin_verified_ = false;
   pending_response_.Clear();
   return Atr();
@@ -111,7 +113,7 @@ Bytes SoftUsim::Process(ByteView command_apdu) {
     return StatusOnly(card_sw::kWrongLength);
   }
   Bytes response;
-  if (command->ins == kInsGetResponse && command->cla == kClaIso) {
+  if (command->ins == kInsGetResponse && (command->cla & ~kClaChannelMask) == kClaIso) {
     Reply reply = GetResponse(*command);
     response = std::move(reply.data);
     response.push_back(static_cast<uint8_t>(reply.sw >> 8));
@@ -125,9 +127,42 @@ Bytes SoftUsim::Process(ByteView command_apdu) {
 }
 
 SoftUsim::Reply SoftUsim::Dispatch(const CommandApdu& command) {
-  // Only the basic logical channel and the two classes of TS 102 221 §10.1.1.
-  if (command.cla != kClaIso && command.cla != kClaProprietary) return Reply(card_sw::kClaWrong);
-  auto require = [&](uint8_t cla) { return command.cla == cla; };
+  // The two classes of TS 102 221 §10.1.1, on logical channels 0-3.
+  const uint8_t cla_class = command.cla & ~kClaChannelMask;
+  if (cla_class != kClaIso && cla_class != kClaProprietary) return Reply(card_sw::kClaWrong);
+  const int channel = command.cla & kClaChannelMask;
+  // ISO 7816-4 §5.1.1: 6881, logical channel not supported (not open).
+  if (!channel_open_[channel]) return Reply(card_sw::kLogicalChannelNotSupported);
+  if (command.ins == kInsManageChannel) return ManageChannel(command);
+  // The command works on its channel's selection only.
+  selection_ = channel_selections_[channel];
+  Reply reply = DispatchOnChannel(command);
+  channel_selections_[channel] = selection_;
+  return reply;
+}
+
+SoftUsim::Reply SoftUsim::ManageChannel(const CommandApdu& command) {
+  if ((command.cla & ~kClaChannelMask) != kClaIso) return Reply(card_sw::kClaWrong);
+  if (command.p1 == kManageChannelOpen && command.p2 == 0) {
+    for (int n = 1; n < kLogicalChannels; ++n) {
+      if (channel_open_[n]) continue;
+      channel_open_[n] = true;
+      // TS 102 221 §11.1.17.2: opened from the basic channel, the new one starts at the MF.
+      channel_selections_[n] = Selection{.df = files_->mf(), .ef = nullptr, .adf = nullptr};
+      return Reply({static_cast<uint8_t>(n)}, card_sw::kOk);
+    }
+    return Reply(card_sw::kLogicalChannelNotSupported);  // all in use
+  }
+  if (command.p1 == kManageChannelClose && command.p2 > 0 && command.p2 < kLogicalChannels) {
+    if (!channel_open_[command.p2]) return Reply(card_sw::kWrongP1P2);
+    channel_open_[command.p2] = false;
+    return Reply(card_sw::kOk);
+  }
+  return Reply(card_sw::kWrongP1P2);
+}
+
+SoftUsim::Reply SoftUsim::DispatchOnChannel(const CommandApdu& command) {
+  auto require = [&](uint8_t cla) { return (command.cla & ~kClaChannelMask) == cla; };
   switch (command.ins) {
     case kInsSelect:
       return require(kClaIso) ? Select(command) : Reply(card_sw::kClaWrong);

@@ -18,6 +18,7 @@
 #ifndef GBABRIDGE_UICC_SOFT_USIM_SOFT_USIM_H_
 #define GBABRIDGE_UICC_SOFT_USIM_SOFT_USIM_H_
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,6 +36,7 @@
 #include "uicc/soft_usim/card_state.h"
 #include "uicc/soft_usim/card_state_store.h"
 #include "uicc/soft_usim/file_system.h"
+#include "uicc/soft_usim/soft_usim_apdus.h"
 
 namespace gbabridge {
 
@@ -89,6 +91,9 @@ class SoftUsim : public ApduHandler {
            std::unique_ptr<FileSystem> files, Options options);
 
   Reply Dispatch(const CommandApdu& command);
+  Reply DispatchOnChannel(const CommandApdu& command);
+  // MANAGE CHANNEL (TS 102 221 §11.1.17).
+  Reply ManageChannel(const CommandApdu& command);
   Bytes Respond(const CommandApdu& command, Reply reply);
   Reply GetResponse(const CommandApdu& command);
 
@@ -127,7 +132,11 @@ class SoftUsim : public ApduHandler {
   CommandObserver command_observer_;
 
   // Volatile (lost on reset).
+  // The selection of the channel the current command came on (each logical channel has its
+  // own, TS 102 221 §8.4.1 / §11.1.17); the others wait in channel_selections_.
   Selection selection_;
+  std::array<Selection, card_apdu::kLogicalChannels> channel_selections_{};
+  std::array<bool, card_apdu::kLogicalChannels> channel_open_{true, false, false, false};
   bool pin_verified_ = false;
   SecretBytes pending_response_;  // T=0: data waiting for GET RESPONSE
 };

@@ -8,9 +8,13 @@
 
 namespace gbabridge::card_apdu {
 
-// Classes (TS 102 221 §10.1.1): 00 ISO on the basic channel; STATUS is an '8X' command.
+// Classes (TS 102 221 §10.1.1): '0X' ISO, '8X' for STATUS; b2-b1 of either are the logical
+// channel (0 basic, 1-3 opened with MANAGE CHANNEL). Channels 4-19 ('4X', 'CX') are not
+// offered: MANAGE CHANNEL never assigns them.
 inline constexpr uint8_t kClaIso = 0x00;
 inline constexpr uint8_t kClaProprietary = 0x80;
+inline constexpr uint8_t kClaChannelMask = 0x03;
+inline constexpr int kLogicalChannels = 4;  // 0 (basic) and 1-3
 
 // Instructions (TS 102 221 §10.1.2).
 inline constexpr uint8_t kInsSelect = 0xA4;
@@ -21,6 +25,12 @@ inline constexpr uint8_t kInsReadRecord = 0xB2;
 inline constexpr uint8_t kInsVerify = 0x20;
 inline constexpr uint8_t kInsAuthenticate = 0x88;
 inline constexpr uint8_t kInsGetResponse = 0xC0;
+inline constexpr uint8_t kInsManageChannel = 0x70;
+
+// MANAGE CHANNEL P1 (TS 102 221 §11.1.17): 00 open (P2 00: the card picks the number,
+// returned in one byte), 80 close the channel in P2.
+inline constexpr uint8_t kManageChannelOpen = 0x00;
+inline constexpr uint8_t kManageChannelClose = 0x80;
 
 // SELECT P1 (TS 102 221 §11.1.1.2).
 inline constexpr uint8_t kSelectByFid = 0x00;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "uicc/base/identifiers.h"
 #include "uicc/soft_usim/apdu_log.h"
+#include "uicc/soft_usim/at_modem_simulator.h"
 #include "uicc/soft_usim/card_fault.h"
 #include "uicc/soft_usim/card_profile.h"
 #include "uicc/soft_usim/soft_usim.h"
@@ -42,6 +43,38 @@ int Fail(absl::string_view message) {
   return 1;
 }
 
+std::atomic<gbabridge::AtModemSimulator*> g_modem{nullptr};
+std::atomic<bool> g_stop_modem{false};
+static_assert(std::atomic<gbabridge::AtModemSimulator*>::is_always_lock_free);
+
+extern "C" void OnModemSignal(int signal) {
+  gbabridge::AtModemSimulator* modem = g_modem.load();
+  if (signal == SIGUSR1 && modem != nullptr) modem->ToggleSimFromSignal();
+  if (signal == SIGUSR2 && modem != nullptr) modem->TogglePlugFromSignal();
+  if (signal == SIGTERM || signal == SIGINT) g_stop_modem = true;
+}
+
+// The card behind a simulated modem until SIGTERM/SIGINT.
+int ServeModem(gbabridge::ApduHandler& card, const std::string& link,
+               const gbabridge::AtModemQuirks& quirks, int baud) {
+  absl::StatusOr<std::unique_ptr<gbabridge::AtModemSimulator>> modem =
+      gbabridge::AtModemSimulator::Start(
+          card, {.link_path = link, .quirks = quirks, .baud = baud, .sim_inserted = true});
+  if (!modem.ok()) return Fail(modem.status().message());
+  g_modem = modem->get();
+  struct sigaction action {};
+  action.sa_handler = OnModemSignal;
+  sigemptyset(&action.sa_mask);
+  for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaction(s, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  LogLine(absl::StrCat("modem ready at ", link));
+  while (!g_stop_modem) ::usleep(50 * 1000);
+  g_modem = nullptr;
+  (*modem)->Stop();
+  LogLine("stopped");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,8 +86,13 @@ int main(int argc, char** argv) {
       "The card's non-volatile memory (SQN array, PIN counter, GBA keys, updated EFs) lives "
       "in the state file, written atomically before each answer that changes it. The state "
       "file holds keys: keep it private. SIGTERM or SIGINT stops the card (exit status 0).\n\n"
-      "Example:\n"
-      "  soft-usim --profile uicc/soft_usim/profiles/sample.toml --vpcd 127.0.0.1:40000");
+      "With --modem LINK instead of --vpcd, the card sits in a simulated cellular modem: "
+      "a pseudo-terminal reached through the symlink LINK, speaking AT (ATE0, AT+CMEE, "
+      "AT+CPIN?, AT+CSIM, AT+CCHO/AT+CGLA/AT+CCHC of TS 27.007). SIGUSR1 removes or inserts "
+      "the SIM, SIGUSR2 unplugs or plugs the modem in again (a new pty behind LINK).\n\n"
+      "Examples:\n"
+      "  soft-usim --profile uicc/soft_usim/profiles/sample.toml --vpcd 127.0.0.1:40000\n"
+      "  soft-usim --profile uicc/soft_usim/profiles/sample.toml --modem /tmp/ttyGBA0");
   std::string profile_path;
   std::string vpcd;
   std::string state_path;
@@ -65,8 +103,25 @@ int main(int argc, char** argv) {
                  "mnc_length, gba_u, impi, ind_bits, sqn_delta)")
       ->required()
       ->check(CLI::ExistingFile);
-  app.add_option("--vpcd", vpcd, "vpcd address, HOST:PORT (e.g. 127.0.0.1:40000, port 0x9C40)")
-      ->required();
+  std::string modem_link;
+  std::string modem_quirks;
+  int modem_baud = 0;
+  auto* vpcd_option =
+      app.add_option("--vpcd", vpcd, "vpcd address, HOST:PORT (e.g. 127.0.0.1:40000, port 0x9C40)");
+  auto* modem_option = app.add_option(
+      "--modem", modem_link,
+      "serve the card in a simulated modem behind a pty, reached through this symlink");
+  vpcd_option->excludes(modem_option);
+  app.add_option("--modem-quirks", modem_quirks,
+                 "with --modem: comma-separated quirks of real modems: echo-stuck, "
+                 "no-logical-channels, bare-ccho, pass-61xx, refuse-get-response, reselect-mf, "
+                 "urc-between, stall-authenticate, cme-error=N, verbose-errors")
+      ->needs(modem_option);
+  app.add_option("--modem-baud", modem_baud,
+                 "with --modem: pace answers as a serial line of this baud would (8N1); "
+                 "default: as fast as the pty")
+      ->needs(modem_option)
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--state", state_path,
                  "state file (default: <profile>.state.json); created when missing, an "
                  "error when corrupt");
@@ -89,8 +144,21 @@ int main(int argc, char** argv) {
                  "authenticate, authenticate-gba-bootstrap, ins-XX, or any. See card_fault.h");
   app.add_option("--fault-seed", fault_seed, "seed of the garbage fault's bytes (default 1)");
   CLI11_PARSE(app, argc, argv);
-
-  absl::StatusOr<gbabridge::VpcdEndpoint> endpoint = gbabridge::ParseVpcdEndpoint(vpcd);
+  if (vpcd.empty() && modem_link.empty()) {
+    std::fprintf(stderr, "soft-usim: one of --vpcd or --modem is required\n");
+    return 2;
+  }
+  std::optional<gbabridge::AtModemQuirks> quirks;
+  if (!modem_link.empty()) {
+    absl::StatusOr<gbabridge::AtModemQuirks> parsed = gbabridge::ParseAtModemQuirks(modem_quirks);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "soft-usim: %s\n", std::string(parsed.status().message()).c_str());
+      return 2;
+    }
+    quirks = *parsed;
+  }
+  absl::StatusOr<gbabridge::VpcdEndpoint> endpoint =
+      vpcd.empty() ? gbabridge::VpcdEndpoint{} : gbabridge::ParseVpcdEndpoint(vpcd);
   if (!endpoint.ok()) return Fail(endpoint.status().message());
   absl::StatusOr<gbabridge::CardProfile> profile = gbabridge::CardProfile::LoadFile(profile_path);
   if (!profile.ok()) return Fail(profile.status().message());
@@ -163,6 +231,8 @@ int main(int argc, char** argv) {
     served = faulty.get();
     LogLine(absl::StrCat("fault injection: ", fault_spec));
   }
+
+  if (quirks.has_value()) return ServeModem(*served, modem_link, *quirks, modem_baud);
 
   gbabridge::VpcdLink link(*served, {.endpoint = *endpoint,
                                      .reconnect_interval = std::chrono::milliseconds(500),

@@ -26,6 +26,7 @@ inline constexpr uint16_t kReferenceNotFound = 0x6A88;  // unknown PIN key refer
 inline constexpr uint16_t kOffsetOutsideEf = 0x6B00;
 inline constexpr uint16_t kInsUnknown = 0x6D00;
 inline constexpr uint16_t kClaWrong = 0x6E00;
+inline constexpr uint16_t kLogicalChannelNotSupported = 0x6881;  // ISO 7816-4 §5.1.1
 // 63Cx: wrong PIN, x tries left (TS 102 221 §10.2.1.3).
 inline constexpr uint16_t PinTriesLeft(int tries) {
   return static_cast<uint16_t>(0x63C0 | (tries & 0x0F));

@@ -27,6 +27,7 @@ const ReasonCase kReasonCases[] = {
     {Code::UNAVAILABLE, "CARD_REMOVED", kExitCardUnavailable},
     {Code::UNAVAILABLE, "NO_READER", kExitCardUnavailable},
     {Code::UNAVAILABLE, "PCSCD_NOT_RUNNING", kExitCardUnavailable},
+    {Code::UNAVAILABLE, "CARD_UNRESPONSIVE", kExitCardUnavailable},
     {Code::UNAVAILABLE, "BSF_UNREACHABLE", kExitBsfUnavailable},
     {Code::UNAVAILABLE, "BSF_TLS_FAILED", kExitBsfUnavailable},
     {Code::UNAVAILABLE, "SYNC_FAILED", kExitBsfUnavailable},

@@ -62,6 +62,7 @@ TEST(WireErrorTest, CardReasons) {
       {CardErrorReason::kConditionsNotSatisfied, {"INTERNAL_ERROR", absl::StatusCode::kInternal}},
       {CardErrorReason::kGbaBootstrapChanged,
        {"GBA_BOOTSTRAP_CHANGED", absl::StatusCode::kAborted}},
+      {CardErrorReason::kCardUnresponsive, {"CARD_UNRESPONSIVE", absl::StatusCode::kUnavailable}},
   };
   for (const auto& [reason, expected] : cases) {
     ExpectMapped(CardError(reason, "card says no"), expected);

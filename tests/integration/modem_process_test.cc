@@ -1,0 +1,199 @@
+// The USIM in a modem, with real processes: soft-usim --modem (the modem simulator on a
+// pty), the gbabridge CLI and gbabridged over the AT transport, bsf-sim over loopback HTTP
+// and gRPC. GBA_ME and GBA_U bootstraps give the key the NAF gets over Zn; SIM removal and
+// an unplugged modem reach the daemon as with PC/SC.
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/e2e/gbabridged_process.h"
+#include "tests/integration/bsf_sim_process.h"
+#include "tests/integration/cli_runner.h"
+#include "tests/integration/pcsc_sandbox.h"
+#include "uicc/base/bytes.h"
+
+namespace gbabridge {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CommandResult;
+using ::testing::HasSubstr;
+using testing::RunCli;
+
+class ModemProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("gbabridge-modem-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    link_ = (dir_ / "ttyGBA0").string();
+  }
+  void TearDown() override {
+    daemon_.reset();
+    modem_.reset();
+    bsf_.reset();
+    if (!getenv("GBABRIDGE_KEEP_TEST_DIRS")) fs::remove_all(dir_);
+  }
+
+  void StartModem(bool gba_u, const std::string& quirks = "") {
+    const fs::path profile = testing::WriteTestProfile(dir_, gba_u);
+    std::vector<std::string> argv = {GBABRIDGE_SOFT_USIM_BIN,
+                                     "--profile",
+                                     profile.string(),
+                                     "--state",
+                                     (dir_ / "state.json").string(),
+                                     "--modem",
+                                     link_};
+    if (!quirks.empty()) argv.insert(argv.end(), {"--modem-quirks", quirks});
+    absl::StatusOr<testing::ChildProcess> modem =
+        testing::ChildProcess::Start(argv, dir_ / "soft-usim.log");
+    ASSERT_TRUE(modem.ok()) << modem.status();
+    modem_.emplace(std::move(*modem));
+    for (int i = 0; i < 200 && !fs::exists(link_); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(fs::exists(link_)) << "the simulator did not make " << link_;
+  }
+
+  void StartBsf() {
+    absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
+        testing::BsfSimProcess::Start(dir_);
+    ASSERT_TRUE(bsf.ok()) << bsf.status();
+    bsf_ = std::move(*bsf);
+  }
+
+  // What `gbabridge bootstrap --modem` prints as JSON; exit code checked.
+  nlohmann::json Bootstrap(const std::string& extra = "") {
+    CommandResult r = RunCli(absl::StrCat("bootstrap --modem ", link_, " --bsf ", bsf_->ub_url(),
+                                          " --naf mef.example.com --ua 01000100AE --json "
+                                          "--show-key ",
+                                          extra));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.output;
+    return j;
+  }
+
+  std::string ZnKey(const std::string& btid, bool gba_u_aware) {
+    bsf::v1::GetNafKeyRequest request;
+    request.set_btid(btid);
+    request.set_naf_fqdn("mef.example.com");
+    request.set_ua_security_protocol_id(std::string("\x01\x00\x01\x00\xAE", 5));
+    request.set_gba_u_aware(gba_u_aware);
+    bsf::v1::GetNafKeyResponse response;
+    grpc::Status rpc = bsf_->GetNafKey("mef-token", request, &response);
+    EXPECT_TRUE(rpc.ok()) << rpc.error_message();
+    return HexEncode(AsBytes(response.ks_naf()));
+  }
+
+  fs::path dir_;
+  std::string link_;
+  std::optional<testing::ChildProcess> modem_;
+  std::unique_ptr<testing::BsfSimProcess> bsf_;
+  std::unique_ptr<testing::GbabridgedProcess> daemon_;
+};
+
+TEST_F(ModemProcessTest, CardInfoThroughTheModem) {
+  StartModem(/*gba_u=*/true);
+  CommandResult r = RunCli(absl::StrCat("card info --modem ", link_, " --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["reader"], link_);
+  EXPECT_THAT(j["protocol"].get<std::string>(), HasSubstr("AT+CGLA"));
+  EXPECT_EQ(j["gba_u"], true) << r.out;
+}
+
+TEST_F(ModemProcessTest, GbaUBootstrapMatchesTheNafsKeyOverZn) {
+  StartModem(/*gba_u=*/true);
+  StartBsf();
+  nlohmann::json j = Bootstrap();
+  ASSERT_EQ(j["gba_mode"], "GBA_U") << j;
+  EXPECT_EQ(j["key"], ZnKey(j["btid"], /*gba_u_aware=*/true));
+}
+
+TEST_F(ModemProcessTest, GbaMeBootstrapMatchesTheNafsKeyOverZn) {
+  StartModem(/*gba_u=*/false);
+  StartBsf();
+  nlohmann::json j = Bootstrap();
+  ASSERT_EQ(j["gba_mode"], "GBA_ME") << j;
+  EXPECT_EQ(j["key"], ZnKey(j["btid"], /*gba_u_aware=*/false));
+}
+
+TEST_F(ModemProcessTest, AQuirkyModemWithoutLogicalChannelsStillBootstraps) {
+  StartModem(/*gba_u=*/true, "no-logical-channels,echo-stuck,urc-between,reselect-mf");
+  StartBsf();
+  nlohmann::json j = Bootstrap();
+  ASSERT_EQ(j["gba_mode"], "GBA_U") << j;
+  EXPECT_EQ(j["key"], ZnKey(j["btid"], /*gba_u_aware=*/true));
+}
+
+TEST_F(ModemProcessTest, AnUnpluggedModemIsNoReaderUntilItIsBack) {
+  StartModem(/*gba_u=*/true);
+  modem_->Signal(SIGUSR2);  // unplug
+  for (int i = 0; i < 200 && fs::exists(link_); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CommandResult gone = RunCli(absl::StrCat("card info --modem ", link_, " --json"));
+  EXPECT_EQ(gone.exit_code, 3) << gone.output;
+  EXPECT_EQ(nlohmann::json::parse(gone.out)["error"]["reason"], "NO_READER") << gone.output;
+  modem_->Signal(SIGUSR2);  // plugged in again
+  for (int i = 0; i < 200 && !fs::exists(link_); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CommandResult back = RunCli(absl::StrCat("card info --modem ", link_, " --json"));
+  EXPECT_EQ(back.exit_code, 0) << back.output;
+}
+
+TEST_F(ModemProcessTest, TheDaemonServesKeysOverTheModemAndFollowsTheSim) {
+  StartModem(/*gba_u=*/true);
+  StartBsf();
+  testing::GbabridgedOptions options;
+  options.bsf_url = bsf_->ub_url();
+  options.modem_port = link_;
+  absl::StatusOr<std::unique_ptr<testing::GbabridgedProcess>> daemon =
+      testing::GbabridgedProcess::Start(dir_, options);
+  ASSERT_TRUE(daemon.ok()) << daemon.status();
+  daemon_ = std::move(*daemon);
+  const std::string connect = absl::StrCat(" --connect ", daemon_->target());
+  const std::string naf_key =
+      "naf-key --naf mef.example.com --tls-suite 0x00AE --json --show-key" + connect;
+
+  CommandResult first = RunCli(naf_key);
+  ASSERT_EQ(first.exit_code, 0) << first.output << daemon_->ReadLog();
+  nlohmann::json key = nlohmann::json::parse(first.out);
+  EXPECT_EQ(key["gba_mode"], "GBA_U");
+  EXPECT_EQ(key["key"], ZnKey(key["btid"], /*gba_u_aware=*/true));
+
+  // The SIM leaves the modem: the daemon wipes the session and says there is no card.
+  modem_->Signal(SIGUSR1);
+  CommandResult removed;
+  for (int i = 0; i < 50; ++i) {
+    removed = RunCli(naf_key);
+    if (removed.exit_code != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(removed.exit_code, 3) << removed.output;
+  // Back in: a new bootstrap, a new B-TID.
+  modem_->Signal(SIGUSR1);
+  CommandResult again;
+  for (int i = 0; i < 50; ++i) {
+    again = RunCli(naf_key);
+    if (again.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(again.exit_code, 0) << again.output << daemon_->ReadLog();
+  nlohmann::json second = nlohmann::json::parse(again.out);
+  EXPECT_NE(second["btid"], key["btid"]) << "the session did not survive the removal";
+  EXPECT_EQ(second["key"], ZnKey(second["btid"], /*gba_u_aware=*/true));
+  EXPECT_THAT(daemon_->ReadLog(), HasSubstr("AT+CGLA on logical channel"));
+}
+
+}  // namespace
+}  // namespace gbabridge
