@@ -107,7 +107,7 @@ TEST_F(ModemProcessTest, CardInfoThroughTheModem) {
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["reader"], link_);
   EXPECT_THAT(j["protocol"].get<std::string>(), HasSubstr("AT+CGLA"));
-  EXPECT_EQ(j["gba_u"], true) << r.out;
+  EXPECT_EQ(j["gba_service"], true) << r.out;
 }
 
 TEST_F(ModemProcessTest, GbaUBootstrapMatchesTheNafsKeyOverZn) {

@@ -21,6 +21,17 @@ uint64_t ModemLink::generation() const {
   return generation_;
 }
 
+void ModemLink::NoteSimRemoved() {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  if (!sim_out_) ++generation_;
+  sim_out_ = true;
+}
+
+void ModemLink::NoteSimPresent() {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  sim_out_ = false;
+}
+
 bool ModemLink::open() const {
   std::lock_guard<std::mutex> lock(state_mu_);
   return open_;
@@ -115,7 +126,9 @@ absl::Status ModemLink::ResynchroniseLocked() {
 
 void ModemLink::TakeLineLocked(const std::string& line) {
   if (std::optional<SimEvent> event = ParseSimUrc(line)) {
+    if (!SimPresent(event->state)) NoteSimRemoved();
     std::lock_guard<std::mutex> lock(state_mu_);
+    if (SimPresent(event->state)) sim_out_ = false;
     sim_events_.push_back(*event);
     event_cv_.notify_all();
   }

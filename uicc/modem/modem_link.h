@@ -64,8 +64,11 @@ class ModemLink {
   absl::Status ReadUnsolicited();
   void Close();
 
-  // Moves on every (re)open: a logical channel or a card session belongs to one.
+  // Moves on every (re)open and every SIM removal seen (URC, AT+CPIN?, +CME ERROR: 10): a
+  // logical channel or a card session belongs to one.
   uint64_t generation() const;
+  // The SIM is out (or was out): the card session of the current generation is over.
+  void NoteSimRemoved();
   bool open() const;
 
   // SIM events seen in URCs since the previous call, in order.
@@ -73,6 +76,9 @@ class ModemLink {
   // Waits until a SIM event arrived or `timeout` passed, or Interrupt() was called.
   void WaitForSimEvent(absl::Duration timeout);
   void Interrupt();
+
+  // A SIM was seen in the modem (AT+CPIN? answered): a later removal moves the generation.
+  void NoteSimPresent();
 
   // Bytes written to and read from the port since it was created (for the benchmark's
   // wire-time limit).
@@ -99,6 +105,7 @@ class ModemLink {
   std::condition_variable event_cv_;
   uint64_t generation_ = 0;
   bool open_ = false;
+  bool sim_out_ = false;  // a removal was noted and no SIM has been seen since
   bool interrupted_ = false;
   std::vector<SimEvent> sim_events_;
   uint64_t bytes_written_ = 0;

@@ -40,6 +40,7 @@ std::optional<ReaderState> ModemPresenceSource::Poll() {
   bool present =
       state.has_value() ? SimPresent(*state) : (last_.has_value() && last_->card_present);
   if (state == SimState::kBusy && last_.has_value()) present = last_->card_present;
+  if (state.has_value() && !SimPresent(*state)) link_->NoteSimRemoved();
 
   // URCs since the last look: a removal between two polls is a removal even if the SIM
   // is back now.

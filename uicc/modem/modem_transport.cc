@@ -26,7 +26,7 @@ std::string ApduCommand(absl::string_view at, int channel, ByteView apdu) {
 }
 
 // What a +CME ERROR to an APDU command means for the card.
-absl::Status ApduRefused(const ModemLink& link, absl::string_view at, const AtFinalResult& final) {
+absl::Status ApduRefused(ModemLink& link, absl::string_view at, const AtFinalResult& final) {
   const std::string what = DescribeFinal(final);
   if (std::optional<SimState> sim = SimStateFromError(final)) {
     if (!SimPresent(*sim)) {
@@ -75,7 +75,6 @@ absl::Status ModemTransport::Open() {
     return s;
   };
   if (absl::Status open = link_->EnsureOpen(); !open.ok()) return unlock(open);
-  generation_ = link_->generation();
   // TS 27.007 §8.3: is there a SIM at all?
   absl::StatusOr<AtReply> cpin =
       link_->Command("AT+CPIN?", "+CPIN:", false, link_->options().probe_timeout);
@@ -84,10 +83,14 @@ absl::Status ModemTransport::Open() {
   if (!cpin->info.empty()) state = ParseCpinLine(cpin->info.front());
   if (cpin->final.kind != AtFinalKind::kOk) state = SimStateFromError(cpin->final);
   if (state.has_value() && !SimPresent(*state)) {
+    link_->NoteSimRemoved();
     return unlock(CardError(CardErrorReason::kNoCard,
                             absl::StrCat("no SIM in the modem at ", link_->options().port, " (",
                                          std::string(SimStateName(*state)), ")")));
   }
+  link_->NoteSimPresent();
+  // This card session: it ends when the port or the SIM goes.
+  generation_ = link_->generation();
   if (options_.logical_channel) {
     // TS 27.007 §8.45: AT+CCHO=<dfname> answers the session id, with or without "+CCHO:".
     absl::StatusOr<AtReply> ccho = link_->Command(
@@ -190,11 +193,20 @@ void ModemTransport::NoteSelection(ByteView command, const Bytes& response) {
 absl::StatusOr<Bytes> ModemTransport::TransmitRaw(ByteView command) {
   if (command.size() < 4) return absl::InvalidArgumentError("APDU shorter than its header");
   if (link_->generation() != generation_) {
-    // The port went and came back (or the modem restarted): the card session and the
-    // logical channel are gone with it.
-    return CardError(CardErrorReason::kCardRemoved,
-                     absl::StrCat("the modem at ", link_->options().port,
-                                  " was reconnected; the card session is lost"));
+    // The port went and came back, or the SIM left: the card session and the logical
+    // channel are gone with it. Said once (the caller must forget what it knew of the
+    // card), then, like PcscTransport, the next command connects to whatever card is there.
+    if (!loss_reported_) {
+      loss_reported_ = true;
+      channel_ = 0;
+      selection_.clear();
+      return CardError(CardErrorReason::kCardRemoved,
+                       absl::StrCat("the modem at ", link_->options().port,
+                                    " was reconnected or its SIM removed; the card session is "
+                                    "lost"));
+    }
+    if (absl::Status reopened = Open(); !reopened.ok()) return reopened;
+    loss_reported_ = false;
   }
   const uint8_t ins = command[1];
   Bytes apdu(command.begin(), command.end());
@@ -214,7 +226,16 @@ absl::StatusOr<Bytes> ModemTransport::TransmitRaw(ByteView command) {
     response = SendApdu(apdu);
   }
   Cleanse(std::span<uint8_t>(apdu));
-  if (!response.ok()) return response.status();
+  if (!response.ok()) {
+    if (GetCardErrorReason(response.status()) == CardErrorReason::kCardRemoved) {
+      // Reported now; the next command reconnects (generation 0 is never the link's).
+      generation_ = 0;
+      loss_reported_ = true;
+      channel_ = 0;
+      selection_.clear();
+    }
+    return response.status();
+  }
   if (channel_ == 0 && ins == kInsSelect) NoteSelection(command, *response);
   return response;
 }

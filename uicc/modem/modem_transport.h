@@ -65,6 +65,7 @@ class ModemTransport : public CardTransport {
   uint64_t generation_ = 0;
   int channel_ = 0;  // 0: AT+CSIM on the basic channel
   int selection_replays_ = 0;
+  bool loss_reported_ = false;
   std::vector<Bytes> selection_;  // the SELECTs that lead to the current file
   int transaction_depth_ = 0;
 };

@@ -195,9 +195,24 @@ TEST_F(SoftUsimFilesTest, StatusReturnsCurrentDf) {
   EXPECT_EQ(Sw(Send("80F2000500")), 0x6A86);
 }
 
+TEST_F(SoftUsimFilesTest, LogicalChannelsHaveTheirOwnSelection) {
+  // MANAGE CHANNEL open (TS 102 221 §11.1.17): the card picks channel 1, which starts at the
+  // MF; the basic channel keeps its own selection.
+  EXPECT_EQ(Send("0070000001"), Hex("019000"));
+  EXPECT_EQ(Sw(Send("00A4000C022FE2")), 0x9000);   // basic channel: EF_ICCID
+  EXPECT_EQ(Sw(Send("01A4000C022F00")), 0x9000);   // channel 1: EF_DIR
+  EXPECT_EQ(Sw(Send("01B2010400")), 0x9000) << "channel 1 reads EF_DIR's record";
+  EXPECT_EQ(Sw(Send("00B0000000")), 0x9000) << "the basic channel still has EF_ICCID";
+  EXPECT_EQ(Send("0070000001"), Hex("029000"));
+  EXPECT_EQ(Send("0070800100"), Hex("9000"));      // close channel 1
+  EXPECT_EQ(Send("01B2010400"), Hex("6881")) << "closed";
+  EXPECT_EQ(Send("0070800100"), Hex("6A86")) << "already closed";
+}
+
 TEST_F(SoftUsimFilesTest, CommandLevelErrors) {
   EXPECT_EQ(Send("A0A40000023F00"), Hex("6E00"));  // GSM class
-  EXPECT_EQ(Send("01A40000023F00"), Hex("6E00"));  // logical channel 1
+  EXPECT_EQ(Send("01A40000023F00"), Hex("6881"));  // logical channel 1, not open
+  EXPECT_EQ(Send("40A40000023F00"), Hex("6E00"));  // channels 4-19 are not offered
   EXPECT_EQ(Send("00F2000000"), Hex("6E00"));      // STATUS needs class 80
   EXPECT_EQ(Send("80A40000023F00"), Hex("6E00"));
   EXPECT_EQ(Send("00CA000000"), Hex("6D00"));  // GET DATA: not implemented
