@@ -4,6 +4,9 @@
 //
 //   device  soft-usim through pcscd + vpcd and bsf-sim on loopback: full bootstraps by the
 //           GBA client, split into card time and Ub time.
+//   modem   soft-usim --modem (a modem on a pty, paced as a 115200-baud line) and bsf-sim:
+//           full GBA_U bootstraps over the AT transport vs the time their bytes take on
+//           the wire at that baud (counted by the link, both directions, 10 bits a byte).
 //   daemon  gbabridged-bench (gbabridged + bench.v1.Echo on the same server) on its Unix
 //           socket: cached GetNafKey from 16 clients vs Echo; APDUs (soft-usim --apdu-log)
 //           and HMACs (the daemon's KDF counter) per cached call; idle RSS.
@@ -46,6 +49,8 @@
 #include "tests/integration/bsf_sim_process.h"
 #include "tests/integration/pcsc_sandbox.h"
 #include "tests/integration/simulated_ue.h"
+#include "uicc/modem/modem_link.h"
+#include "uicc/modem/modem_transport.h"
 #include "uicc/pcsc_transport.h"
 #include "uicc/usim.h"
 
@@ -68,6 +73,7 @@ struct Options {
   int rounds = 3;
   int round_ms = 2000;
   int device_bootstraps = 100;
+  int modem_bootstraps = 20;
   int daemon_clients = 16;
   int ue_workers = 32;
   int subscribers_per_worker = 0;  // 0: enough for 4 x workers x this >= 1,000,000 sessions
@@ -238,6 +244,83 @@ std::vector<Row> DevicePhase(const Options& o) {
                  {"card_p99_ms", PercentileMs(card_ms, 99)},
                  {"ub_median_ms", PercentileMs(ub_ms, 50)},
                  {"ub_p99_ms", PercentileMs(ub_ms, 99)}};
+  return {row};
+}
+
+// ---- modem: the bootstrap over the AT transport at 115200 baud ------------------------
+
+std::vector<Row> ModemPhase(const Options& o) {
+  constexpr int kBaud = 115200;
+  const std::string figure =
+      "Full GBA_U bootstrap over the modem transport (soft-usim --modem paced at 115200 baud, "
+      "bsf-sim on loopback): median";
+  const std::string target = "<= 1.3 x wire time";
+  const fs::path dir = fs::path(o.dir) / "modem";
+  fs::create_directories(dir);
+  testing::BsfSimOptions bsf_options;
+  bsf_options.binary = GBABRIDGE_BSF_SIM_BENCH_BIN;
+  bsf_options.gba_u_subscriber = true;
+  bsf_options.extra_serve_args = {"--log-level", "warn"};
+  absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
+      testing::BsfSimProcess::Start(dir, bsf_options);
+  if (!bsf.ok()) return {Failed(figure, target, bsf.status())};
+  const std::string port = (dir / "ttyGBA0").string();
+  absl::StatusOr<testing::ChildProcess> modem = testing::ChildProcess::Start(
+      {GBABRIDGE_SOFT_USIM_BIN, "--profile",
+       testing::WriteTestProfile(dir, /*gba_u=*/true).string(), "--state",
+       (dir / "card-state.json").string(), "--modem", port, "--modem-baud", std::to_string(kBaud)},
+      dir / "soft-usim.log");
+  if (!modem.ok()) return {Failed(figure, target, modem.status())};
+  for (int i = 0; i < 300 && !fs::exists(port); ++i) std::this_thread::sleep_for(milliseconds(10));
+  auto link = std::make_shared<modem::ModemLink>(
+      modem::ModemOptions{.port = port, .baud = kBaud, .lock_dir = dir.string()});
+  absl::StatusOr<std::unique_ptr<modem::ModemTransport>> transport =
+      modem::ModemTransport::Connect(link);
+  if (!transport.ok()) return {Failed(figure, target, transport.status())};
+  Usim usim(**transport);
+  GbaClient client(usim, {.bsf_url = (*bsf)->ub_url(),
+                          .ca_file = "",
+                          .connect_timeout = absl::Seconds(2),
+                          .total_timeout = absl::Seconds(20)});
+  if (absl::StatusOr<BootstrapSession> warm = client.Bootstrap(); !warm.ok()) {
+    return {Failed(figure, target, warm.status())};
+  }
+  std::vector<double> total, wire;
+  uint64_t bytes = 0;
+  const int n = o.smoke ? 2 : o.modem_bootstraps;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t before = link->bytes_written() + link->bytes_read();
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<BootstrapSession> session = client.Bootstrap();
+    const auto end = std::chrono::steady_clock::now();
+    if (!session.ok()) return {Failed(figure, target, session.status())};
+    const uint64_t moved = link->bytes_written() + link->bytes_read() - before;
+    bytes += moved;
+    total.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    // 8N1: a start bit, eight data bits and a stop bit per byte.
+    wire.push_back(double(moved) * 10.0 * 1000.0 / kBaud);
+  }
+  transport->reset();
+  std::sort(total.begin(), total.end());
+  std::sort(wire.begin(), wire.end());
+  const double median = PercentileMs(total, 50);
+  const double wire_median = PercentileMs(wire, 50);
+  const double ratio = wire_median > 0 ? median / wire_median : 0;
+  Row row;
+  row.figure = figure;
+  row.value = absl::StrFormat("median %.1f ms; p99 %.1f ms", median, PercentileMs(total, 99));
+  row.limit = absl::StrFormat("wire time %.1f ms (%.0f bytes at %d baud)", wire_median,
+                              n > 0 ? double(bytes) / n : 0.0, kBaud);
+  row.ratio = absl::StrFormat("%.2f", ratio);
+  row.target = target;
+  row.verdict = Verdict(ratio > 0 && ratio <= 1.3);
+  row.numbers = {{"bootstraps", n},
+                 {"median_ms", median},
+                 {"p99_ms", PercentileMs(total, 99)},
+                 {"wire_median_ms", wire_median},
+                 {"bytes_per_bootstrap", n > 0 ? double(bytes) / n : 0.0},
+                 {"baud", kBaud},
+                 {"ratio", ratio}};
   return {row};
 }
 
@@ -554,8 +637,9 @@ int main(int argc, char** argv) {
                  "bsf phase: subscribers per simulated UE (x UEs x 4 = sessions filled; "
                  "default: 1,000,000 sessions)");
   app.add_option("--ues", o.ue_workers, "bsf phase: concurrent simulated UEs");
-  std::vector<std::string> phases = {"device", "daemon", "bsf"};
-  app.add_option("--phases", phases, "which phases to run (device, daemon, bsf)")->delimiter(',');
+  std::vector<std::string> phases = {"device", "modem", "daemon", "bsf"};
+  app.add_option("--phases", phases, "which phases to run (device, modem, daemon, bsf)")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
   const bool own_dir = o.dir.empty();
   if (own_dir) {
@@ -568,7 +652,10 @@ int main(int argc, char** argv) {
   nlohmann::json rows = nlohmann::json::array();
   bool all_measured = true;
   const std::vector<std::pair<std::string, std::vector<Row> (*)(const Options&)>> all = {
-      {"device", &DevicePhase}, {"daemon", &DaemonPhase}, {"bsf", &BsfPhase}};
+      {"device", &DevicePhase},
+      {"modem", &ModemPhase},
+      {"daemon", &DaemonPhase},
+      {"bsf", &BsfPhase}};
   for (const auto& [name, phase] : all) {
     if (std::find(phases.begin(), phases.end(), name) == phases.end()) continue;
     for (const Row& row : phase(o)) {

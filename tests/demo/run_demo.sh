@@ -12,7 +12,12 @@ set -euo pipefail
 
 build_dir=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin="$root/$build_dir"
+# A relative build directory is taken from the source tree (make demo), an absolute one as is
+# (ctest).
+case "$build_dir" in
+  /*) bin="$build_dir" ;;
+  *) bin="$root/$build_dir" ;;
+esac
 cli="$bin/bootstrap/gbabridge"
 daemon="$bin/bootstrap/gbabridged"
 soft_usim="$bin/uicc/soft-usim"
