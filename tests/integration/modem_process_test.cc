@@ -4,10 +4,13 @@
 // an unplugged modem reach the daemon as with PC/SC.
 #include <signal.h>
 
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -132,6 +135,76 @@ TEST_F(ModemProcessTest, AQuirkyModemWithoutLogicalChannelsStillBootstraps) {
   nlohmann::json j = Bootstrap();
   ASSERT_EQ(j["gba_mode"], "GBA_U") << j;
   EXPECT_EQ(j["key"], ZnKey(j["btid"], /*gba_u_aware=*/true));
+}
+
+// Every quirk switch of the simulator, each in its own soft-usim process: the CLI's GBA_U
+// bootstrap through it gives the NAF's key.
+class ModemQuirkProcessTest : public ModemProcessTest,
+                              public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(ModemQuirkProcessTest, BootstrapGivesTheNafsKey) {
+  StartModem(/*gba_u=*/true, GetParam());
+  StartBsf();
+  nlohmann::json j = Bootstrap();
+  ASSERT_EQ(j["gba_mode"], "GBA_U") << j;
+  EXPECT_EQ(j["key"], ZnKey(j["btid"], /*gba_u_aware=*/true));
+}
+
+INSTANTIATE_TEST_SUITE_P(Quirks, ModemQuirkProcessTest,
+                         ::testing::Values("echo-stuck", "no-logical-channels", "bare-ccho",
+                                           "pass-61xx", "pass-61xx,no-logical-channels",
+                                           "refuse-get-response", "reselect-mf,no-logical-channels",
+                                           "urc-between", "verbose-errors"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           std::string name;
+                           for (const char* c = info.param; *c != 0; ++c) {
+                             if (std::isalnum(static_cast<unsigned char>(*c))) name += *c;
+                           }
+                           return name;
+                         });
+
+TEST_F(ModemProcessTest, AStalledModemIsCardUnresponsiveWithinTheTimeout) {
+  StartModem(/*gba_u=*/true, "stall-authenticate");
+  StartBsf();
+  const auto start = std::chrono::steady_clock::now();
+  CommandResult r =
+      RunCli(absl::StrCat("bootstrap --modem ", link_, " --modem-timeout 2 --bsf ", bsf_->ub_url(),
+                          " --naf mef.example.com --ua 01000100AE --json"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["reason"], "CARD_UNRESPONSIVE") << r.output;
+  EXPECT_THAT(r.err, HasSubstr("no answer from the modem")) << r.output;
+  // The card never saw the stalled AUTHENTICATE: the next run succeeds.
+  nlohmann::json j = Bootstrap();
+  EXPECT_EQ(j["key"], ZnKey(j["btid"], /*gba_u_aware=*/true));
+}
+
+TEST_F(ModemProcessTest, ACmeErrorIsShownWithTheModemsWords) {
+  StartModem(/*gba_u=*/true, "cme-error=13");
+  CommandResult r = RunCli(absl::StrCat("card info --modem ", link_, " --json"));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.err, HasSubstr("+CME ERROR: 13")) << r.output;
+}
+
+TEST_F(ModemProcessTest, ASecondUserOfThePortIsToldWhoHasIt) {
+  StartModem(/*gba_u=*/true);
+  // A lock file as another program (this test process) leaves it: "LCK..<device>" with
+  // its PID (FHS 3.0 §5.9).
+  const std::string device = fs::canonical(link_).string();
+  std::string name = device.substr(5);
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  const fs::path lock = fs::path("/run/lock") / ("LCK.." + name);
+  if (!fs::is_directory("/run/lock")) GTEST_SKIP() << "no /run/lock on this machine";
+  {
+    std::ofstream out(lock);
+    out << absl::StrFormat("%10d\n", getpid());
+  }
+  CommandResult r = RunCli(absl::StrCat("card info --modem ", link_, " --json"));
+  fs::remove(lock);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("in use by process ", getpid()))) << r.output;
 }
 
 TEST_F(ModemProcessTest, AnUnpluggedModemIsNoReaderUntilItIsBack) {

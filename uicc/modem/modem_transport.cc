@@ -30,6 +30,7 @@ absl::Status ApduRefused(ModemLink& link, absl::string_view at, const AtFinalRes
   const std::string what = DescribeFinal(final);
   if (std::optional<SimState> sim = SimStateFromError(final)) {
     if (!SimPresent(*sim)) {
+      link.NoteSimRemoved();
       return CardError(
           CardErrorReason::kCardRemoved,
           absl::StrCat("the SIM left the modem at ", link.options().port, " (", what, ")"));
