@@ -3,6 +3,7 @@
 // with mutual TLS).
 #include "bootstrap/daemon/daemon_config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -178,6 +179,58 @@ TEST(DaemonConfigTest, RelativePathsAreTakenFromTheFilesDirectory) {
   EXPECT_EQ(config->pin_file, "/etc/gbabridge/pin");
   EXPECT_EQ(config->audit_file, "/etc/log/audit");
   EXPECT_EQ(config->bsf_ca_file, "/abs/ca.pem");
+}
+
+TEST(DaemonConfigTest, TheModemTransport) {
+  absl::StatusOr<DaemonConfig> config = FromText(R"(
+[card]
+transport = "modem"
+modem_port = "/dev/serial/by-id/usb-Quectel_EG25-if02-port0"
+modem_baud = 921600
+modem_command_timeout_seconds = 30
+modem_lock_dir = "/var/lock"
+modem_logical_channel = false
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->transport, CardTransportKind::kModem);
+  EXPECT_EQ(config->modem_port, "/dev/serial/by-id/usb-Quectel_EG25-if02-port0");
+  EXPECT_EQ(config->modem_baud, 921600);
+  EXPECT_EQ(config->modem_command_timeout, absl::Seconds(30));
+  EXPECT_EQ(config->modem_lock_dir, "/var/lock");
+  EXPECT_FALSE(config->modem_logical_channel);
+  EXPECT_TRUE(ValidateDaemonConfig(*config).ok());
+
+  // The default is PC/SC; a modem needs its port and a standard baud rate.
+  EXPECT_EQ(FromText("")->transport, CardTransportKind::kPcsc);
+  absl::StatusOr<DaemonConfig> bad = FromText("[card]\ntransport = \"usb\"\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(Message(bad.status()), HasSubstr("test.toml:2"));
+  EXPECT_THAT(Message(bad.status()), HasSubstr("neither \"pcsc\" nor \"modem\""));
+  DaemonConfig no_port;
+  no_port.transport = CardTransportKind::kModem;
+  EXPECT_THAT(Message(ValidateDaemonConfig(no_port)), HasSubstr("needs modem_port"));
+  DaemonConfig odd_baud;
+  odd_baud.transport = CardTransportKind::kModem;
+  odd_baud.modem_port = "/dev/ttyUSB2";
+  odd_baud.modem_baud = 12345;
+  EXPECT_THAT(Message(ValidateDaemonConfig(odd_baud)), HasSubstr("modem_baud 12345"));
+  DaemonConfig with_reader = odd_baud;
+  with_reader.modem_baud = 115200;
+  with_reader.reader = "Some Reader 00 00";
+  EXPECT_THAT(Message(ValidateDaemonConfig(with_reader)), HasSubstr("PC/SC reader name"));
+}
+
+TEST(DaemonConfigTest, ModemFlags) {
+  CLI::App app;
+  DaemonCommandLine command_line(app);
+  std::vector<std::string> args = {"--modem-timeout", "20", "--modem", "/dev/ttyACM0"};
+  std::reverse(args.begin(), args.end());
+  app.parse(args);
+  absl::StatusOr<DaemonConfig> config = command_line.Load();
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->transport, CardTransportKind::kModem);
+  EXPECT_EQ(config->modem_port, "/dev/ttyACM0");
+  EXPECT_EQ(config->modem_command_timeout, absl::Seconds(20));
 }
 
 TEST(DaemonConfigTest, TcpNeedsAllThreeTlsFiles) {
