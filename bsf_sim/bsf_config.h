@@ -51,6 +51,10 @@ struct BsfConfig {
   std::string zn_tls_key;
   std::string zn_client_ca;
   std::vector<NafToken> naf_tokens;  // one per FQDN; a later one replaces an earlier one
+  // TMPI (TS 33.220 §4.5.2): advertised and kept (--no-tmpi turns it off); forget_tmpis
+  // (--forget-tmpis) forgets each TMPI at once, to test a UE's fallback to its IMPI.
+  bool tmpi = true;
+  bool forget_tmpis = false;
 };
 
 // Reads the TOML file and overlays its values onto `config`.

@@ -29,7 +29,9 @@ absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& co
       UbAuthenticatorOptions{.bsf_name = config.bsf_name,
                              .realm = config.realm.empty() ? config.bsf_name : config.realm,
                              .lifetime = config.lifetime,
-                             .nonce_timeout = config.nonce_timeout},
+                             .nonce_timeout = config.nonce_timeout,
+                             .tmpi = config.tmpi,
+                             .forget_tmpis = config.forget_tmpis},
       *bsf->generator_, *bsf->sessions_);
 
   absl::StatusOr<std::unique_ptr<UbServer>> ub =

@@ -63,6 +63,8 @@ struct ServeFlags {
   std::string zn_tls_key;
   std::string zn_client_ca;
   std::string log_level = "info";
+  bool no_tmpi = false;
+  bool forget_tmpis = false;
 };
 
 int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfServerHooks hooks) {
@@ -97,6 +99,8 @@ int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfSe
   if (given("--zn-tls-cert")) config.zn_tls_cert = flags.zn_tls_cert;
   if (given("--zn-tls-key")) config.zn_tls_key = flags.zn_tls_key;
   if (given("--zn-client-ca")) config.zn_client_ca = flags.zn_client_ca;
+  if (flags.no_tmpi) config.tmpi = false;
+  if (flags.forget_tmpis) config.forget_tmpis = true;
   for (const std::string& spec : flags.naf_tokens) {
     absl::StatusOr<gbabridge::bsf::NafToken> token = gbabridge::bsf::ParseNafToken(spec);
     if (!token.ok()) return Fail(token.status().message());
@@ -217,6 +221,12 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
       ->add_option("--ind-bits", flags.ind_bits,
                    "IND bits of SQN = SEQ || IND (TS 33.102 C.3.2; default 5, as the cards)")
       ->check(CLI::Range(0, 16));
+  serve->add_flag("--no-tmpi", flags.no_tmpi,
+                  "do not offer TMPI (no 3gpp-gba-tmpi in the Server header; a TMPI as username "
+                  "gets 403)");
+  serve->add_flag("--forget-tmpis", flags.forget_tmpis,
+                  "offer TMPI but forget every TMPI at once, so that a UE using one must fall "
+                  "back to its IMPI (for tests)");
   serve->add_option("--naf-token", flags.naf_tokens,
                     "NAF_FQDN=TOKEN: a NAF authenticated on the loopback Zn listener by "
                     "metadata \"authorization: Bearer TOKEN\" (repeatable)");

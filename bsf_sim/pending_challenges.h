@@ -29,7 +29,10 @@ inline constexpr size_t kChallengeIdSize = 16;
 
 struct PendingChallenge {
   std::string id;  // kChallengeIdSize raw bytes
-  AuthVector av;   // av.impi is the username the challenge was issued to
+  AuthVector av;   // av.impi is the subscriber the challenge was issued to
+  // The Digest username it was issued to: the IMPI, or the TMPI standing for it (the answer
+  // must carry the same; TS 33.220 §4.5.2).
+  std::string username;
   std::chrono::steady_clock::time_point issued;
 };
 

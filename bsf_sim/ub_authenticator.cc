@@ -91,6 +91,14 @@ size_t UbAuthenticator::SweepPending() {
 }
 
 UbReply UbAuthenticator::Handle(const UbRequest& request) {
+  UbReply reply = Dispatch(request);
+  // TS 24.109 §4.4.2 / TS 33.220 §4.5.2: the product token tells the UE this BSF takes a TMPI.
+  reply.headers.emplace_back(
+      "Server", options_.tmpi ? absl::StrCat(options_.server, " 3gpp-gba-tmpi") : options_.server);
+  return reply;
+}
+
+UbReply UbAuthenticator::Dispatch(const UbRequest& request) {
   if (request.authorization.empty()) {
     return Plain(400,
                  "missing Authorization header: the first request must carry "
@@ -114,23 +122,33 @@ UbReply UbAuthenticator::Handle(const UbRequest& request) {
                                    "\"; this BSF speaks AKAv1-MD5 (RFC 3310)"));
   }
   const bool ue_gba_u = HasProductToken(request.user_agent, "3gpp-gba-uicc");
+  std::string impi = auth->username;
+  if (IsTmpi(auth->username)) {
+    std::optional<std::string> known =
+        options_.tmpi ? tmpis_.Resolve(auth->username) : std::nullopt;
+    if (!known.has_value()) {
+      spdlog::info("Ub {}: unknown TMPI {}: 403", request.peer, auth->username);
+      return Plain(403, "unknown TMPI: bootstrap again with the IMPI");
+    }
+    impi = *std::move(known);
+  }
   if (auth->nonce.empty()) {
     // The initial request (TS 24.109 §4.2 / gba-facts §3 step 1). Its realm is the home
     // network domain of the IMPI, not necessarily ours: not checked.
-    return Challenge(request, auth->username, ue_gba_u, /*stale=*/false);
+    return Challenge(request, auth->username, impi, ue_gba_u, /*stale=*/false);
   }
-  return Answer(request, *auth, ue_gba_u);
+  return Answer(request, *auth, impi, ue_gba_u);
 }
 
 UbReply UbAuthenticator::Challenge(const UbRequest& request, const std::string& username,
-                                   bool ue_gba_u, bool stale) {
-  absl::StatusOr<AuthVector> av = generator_.Generate(username, ue_gba_u);
+                                   const std::string& impi, bool ue_gba_u, bool stale) {
+  absl::StatusOr<AuthVector> av = generator_.Generate(impi, ue_gba_u);
   if (!av.ok()) {
     if (av.status().code() == absl::StatusCode::kNotFound) {
-      spdlog::info("Ub {}: unknown IMPI {}: 403", request.peer, username);
+      spdlog::info("Ub {}: unknown IMPI {}: 403", request.peer, impi);
       return Plain(403, "unknown subscriber");
     }
-    spdlog::error("Ub {}: no vector for IMPI {}: {}", request.peer, username,
+    spdlog::error("Ub {}: no vector for IMPI {}: {}", request.peer, impi,
                   ToString(av.status().message()));
     return ServerError(av.status());
   }
@@ -154,12 +172,13 @@ UbReply UbAuthenticator::Challenge(const UbRequest& request, const std::string& 
   const uint64_t sqn = av->sqn;
   const bool gba_u = av->gba_u;
   pending.av = *std::move(av);
+  pending.username = username;
   pending.issued = std::chrono::steady_clock::now();
   if (absl::Status s = pending_.Add(std::move(pending)); !s.ok()) {
     spdlog::warn("Ub {}: {}", request.peer, ToString(s.message()));
     return ServerError(s);
   }
-  spdlog::info("Ub {}: challenge for IMPI {} ({}, SQN {:012x}{})", request.peer, username,
+  spdlog::info("Ub {}: challenge for IMPI {} ({}, SQN {:012x}{})", request.peer, impi,
                gba_u ? "GBA_U" : "GBA_ME", sqn, stale ? ", stale=true" : "");
   UbReply reply = Plain(401, "authentication required");
   reply.headers.emplace_back("WWW-Authenticate", FormatWwwAuthenticate(challenge));
@@ -167,7 +186,7 @@ UbReply UbAuthenticator::Challenge(const UbRequest& request, const std::string& 
 }
 
 UbReply UbAuthenticator::Answer(const UbRequest& request, const DigestAuthorization& auth,
-                                bool ue_gba_u) {
+                                const std::string& impi, bool ue_gba_u) {
   // Syntax first, so that a malformed answer does not use up the challenge.
   if (!auth.qop.has_value() || *auth.qop != kQopAuthInt) {
     return Plain(400, "the digest answer must use qop=auth-int (TS 24.109 §4.2)");
@@ -189,13 +208,13 @@ UbReply UbAuthenticator::Answer(const UbRequest& request, const DigestAuthorizat
   if (!nonce.ok() || nonce->server_data.size() != kChallengeIdSize) {
     spdlog::info("Ub {}: IMPI {} answered a nonce this BSF never issued: fresh challenge",
                  request.peer, auth.username);
-    return Challenge(request, auth.username, ue_gba_u, /*stale=*/false);
+    return Challenge(request, auth.username, impi, ue_gba_u, /*stale=*/false);
   }
   std::optional<PendingChallenge> pending = pending_.Take(nonce->server_data);
   if (!pending.has_value()) {
     spdlog::info("Ub {}: IMPI {} answered an unknown or used nonce: fresh challenge", request.peer,
                  auth.username);
-    return Challenge(request, auth.username, ue_gba_u, /*stale=*/false);
+    return Challenge(request, auth.username, impi, ue_gba_u, /*stale=*/false);
   }
   // From here on the vector is gone from the table: whatever happens, it answers once.
   const AuthVector& av = pending->av;
@@ -204,7 +223,7 @@ UbReply UbAuthenticator::Answer(const UbRequest& request, const DigestAuthorizat
     spdlog::warn("Ub {}: nonce id matches but RAND/AUTN were altered: 403", request.peer);
     return Plain(403, "the nonce was altered");
   }
-  if (auth.username != av.impi) {
+  if (auth.username != pending->username || impi != av.impi) {
     spdlog::warn("Ub {}: challenge for IMPI {} answered as {}: 403", request.peer, av.impi,
                  auth.username);
     return Plain(403, "the username does not match the challenge");
@@ -230,7 +249,7 @@ UbReply UbAuthenticator::Answer(const UbRequest& request, const DigestAuthorizat
     }
     spdlog::info("Ub {}: IMPI {} answered a timed-out nonce: fresh challenge", request.peer,
                  av.impi);
-    return Challenge(request, auth.username, ue_gba_u, digest_ok);
+    return Challenge(request, auth.username, impi, ue_gba_u, digest_ok);
   }
   if (auth.auts.has_value()) return Resync(request, auth, *std::move(pending), ue_gba_u);
 
@@ -282,7 +301,7 @@ UbReply UbAuthenticator::Resync(const UbRequest& request, const DigestAuthorizat
   }
   spdlog::info("Ub {}: IMPI {} resynchronised to SQN_MS {:012x}", request.peer, av.impi, *sqn_ms);
   // TS 24.109 §4.5: after resynchronisation the BSF sends a new challenge.
-  return Challenge(request, av.impi, ue_gba_u, /*stale=*/false);
+  return Challenge(request, pending.username, av.impi, ue_gba_u, /*stale=*/false);
 }
 
 UbReply UbAuthenticator::Success(const UbRequest& request, const DigestAuthorization& auth,
@@ -317,6 +336,14 @@ UbReply UbAuthenticator::Success(const UbRequest& request, const DigestAuthoriza
   }
   const std::string btid = session.btid;
   const GbaMode mode = session.gba_type;
+  // TS 33.220 Annex B.4: the TMPI from this Ks, as the UE derives it (on the card for GBA_U:
+  // Ks_ext_NAF with the BSF's NAF_Id is the same KDF).
+  std::optional<std::string> tmpi;
+  if (options_.tmpi) {
+    absl::StatusOr<std::string> derived =
+        DeriveTmpi(session.ks, session.rand, session.impi, options_.bsf_name);
+    if (derived.ok()) tmpi = *std::move(derived);
+  }
   if (absl::Status s = sessions_.Insert(std::move(session)); !s.ok()) {
     spdlog::error("Ub {}: cannot store the session of IMPI {}: {}", request.peer, av.impi,
                   ToString(s.message()));
@@ -325,6 +352,13 @@ UbReply UbAuthenticator::Success(const UbRequest& request, const DigestAuthoriza
   }
   spdlog::info("Ub {}: IMPI {} bootstrapped ({}), B-TID {}, expires {}", request.peer, av.impi,
                GbaModeName(mode), btid, FormatUtcDateTime(expiry));
+  if (tmpi.has_value()) {
+    if (options_.forget_tmpis) {
+      tmpis_.Clear();
+    } else {
+      tmpis_.Remember(*tmpi, av.impi, expiry);
+    }
+  }
 
   AuthenticationInfo info;
   info.qop = kQopAuthInt;

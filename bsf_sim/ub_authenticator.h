@@ -27,6 +27,11 @@
 //    (TS 24.109 §4.3; *unverified* code, per gba-facts §3).
 //  In every case the answered vector is removed first, so it serves exactly one answer.
 //  - The database cannot record the SQN (read-only, full): 503, and no vector is sent.
+//  - A TMPI as username (TS 33.220 §4.5.2): the IMPI it stands for gets the challenge, and
+//    the answer must carry the same TMPI. An unknown or expired TMPI: 403 with the body
+//    "unknown TMPI: bootstrap again with the IMPI" (*unverified* code: TS 24.109 leaves the
+//    BSF's answer open here; the UE falls back once). Every reply carries
+//    `Server: bsf-sim/<version> 3gpp-gba-tmpi` when TMPI is on.
 //
 // Logs name IMPIs and B-TIDs, never RES, XRES, CK, IK or Ks.
 #ifndef GBABRIDGE_BSF_SIM_UB_AUTHENTICATOR_H_
@@ -41,6 +46,7 @@
 #include "bsf_sim/av_generator.h"
 #include "bsf_sim/pending_challenges.h"
 #include "bsf_sim/session_store.h"
+#include "bsf_sim/tmpi_registry.h"
 
 namespace gbabridge::bsf {
 
@@ -51,6 +57,14 @@ struct UbAuthenticatorOptions {
   absl::Duration nonce_timeout = absl::Seconds(60);
   size_t max_pending = 10000;
   size_t max_pending_per_impi = 4;
+  // TMPI (TS 33.220 §4.5.2, Annex B.4): advertise the product token 3gpp-gba-tmpi in the
+  // Server header, keep each bootstrap's TMPI -> IMPI for the key lifetime, and take a TMPI
+  // as the Digest username of a later bootstrap.
+  bool tmpi = true;
+  // For the UE's fallback test: still advertise TMPI but forget every TMPI at once, so a UE
+  // that tries one is told to bootstrap with its IMPI.
+  bool forget_tmpis = false;
+  std::string server = "bsf-sim/0.1.0";  // first product token of the Server header
 };
 
 struct UbRequest {
@@ -80,13 +94,16 @@ class UbAuthenticator {
   // they are still recognised, to answer stale=true).
   size_t SweepPending();
   size_t PendingCount() const { return pending_.Size(); }
+  size_t TmpiCount() const { return tmpis_.Size(); }
 
   const UbAuthenticatorOptions& options() const { return options_; }
 
  private:
-  UbReply Challenge(const UbRequest& request, const std::string& username, bool ue_gba_u,
-                    bool stale);
-  UbReply Answer(const UbRequest& request, const DigestAuthorization& auth, bool ue_gba_u);
+  UbReply Dispatch(const UbRequest& request);
+  UbReply Challenge(const UbRequest& request, const std::string& username, const std::string& impi,
+                    bool ue_gba_u, bool stale);
+  UbReply Answer(const UbRequest& request, const DigestAuthorization& auth, const std::string& impi,
+                 bool ue_gba_u);
   UbReply Resync(const UbRequest& request, const DigestAuthorization& auth,
                  PendingChallenge pending, bool ue_gba_u);
   UbReply Success(const UbRequest& request, const DigestAuthorization& auth,
@@ -96,6 +113,7 @@ class UbAuthenticator {
   AvGenerator& generator_;
   SessionStore& sessions_;
   PendingChallenges pending_;
+  TmpiRegistry tmpis_;
 };
 
 // True when the User-Agent carries this product token (with or without "/version";

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "bootstrap/client/gba_error.h"
 #include "bootstrap/client/naf_key_derivation.h"
 #include "bootstrap/client/ub_client.h"
@@ -101,11 +102,12 @@ class UbExchange {
 
   // Step 1 (TS 24.109 §4.4.2): a request with the IMPI as username and no response; the
   // BSF answers 401 with the AKA challenge.
-  absl::StatusOr<UbHttpResponse> RequestChallenge() {
+  absl::StatusOr<UbHttpResponse> RequestChallenge(const std::string& username) {
+    username_ = username;
     // TS 24.109 §4.4.2: the initial request's realm is the home network domain of the IMPI.
     const size_t at = impi_.find('@');
     const std::string home_realm = at == std::string::npos ? impi_ : impi_.substr(at + 1);
-    return Send({.username = impi_,
+    return Send({.username = username_,
                  .realm = home_realm,
                  .nonce = "",
                  .uri = uri_,
@@ -160,7 +162,7 @@ class UbExchange {
     absl::StatusOr<std::string> cnonce = RandomCnonce();
     if (!cnonce.ok()) return cnonce.status();
     Answered answered{.reply = {},
-                      .answer = {.username = impi_,
+                      .answer = {.username = username_,
                                  .realm = challenge->realm,
                                  .nonce = challenge->nonce,
                                  .uri = uri_,
@@ -252,10 +254,24 @@ class UbExchange {
   UbClient& ub_;
   const GbaMode mode_;
   const std::string impi_;
+  std::string username_;  // the IMPI, or the TMPI standing for it
   const std::string user_agent_;
   const std::string uri_;
   BootstrapStats& stats_;
 };
+
+// TS 24.109 §4.4.2: the BSF's Server header carries the product token 3gpp-gba-tmpi when it
+// takes a TMPI as username.
+bool OffersTmpi(const UbHttpResponse& reply) {
+  for (const std::string& server : reply.Values("server")) {
+    for (absl::string_view token :
+         absl::StrSplit(server, absl::ByAnyChar(" \t,;"), absl::SkipEmpty())) {
+      const absl::string_view name = token.substr(0, token.find('/'));
+      if (absl::EqualsIgnoreCase(name, "3gpp-gba-tmpi")) return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -277,7 +293,7 @@ absl::StatusOr<std::string> GbaClient::ResolveBsfUrl() {
   return absl::StrCat("https://", DeriveBsfFqdn(*imsi), "/");
 }
 
-absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
+absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats, const TmpiHint* tmpi) {
   BootstrapStats local_stats;
   if (stats == nullptr) stats = &local_stats;
   *stats = BootstrapStats();
@@ -301,8 +317,18 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
                                               *mode == GbaMode::kGbaU ? " 3gpp-gba-uicc" : "");
   UbExchange exchange(usim_, **ub, *mode, *impi, user_agent, *stats);
 
-  absl::StatusOr<UbHttpResponse> challenge = exchange.RequestChallenge();
+  const bool try_tmpi = tmpi != nullptr && !tmpi->tmpi.empty() && tmpi->impi == *impi;
+  absl::StatusOr<UbHttpResponse> challenge =
+      exchange.RequestChallenge(try_tmpi ? tmpi->tmpi : *impi);
   if (!challenge.ok()) return challenge.status();
+  stats->tmpi_used = try_tmpi;
+  if (try_tmpi && (challenge->status == 403 || challenge->status == 404)) {
+    // TS 33.220 §4.5.2: a BSF that cannot resolve the TMPI needs the IMPI; once.
+    stats->tmpi_fallback = true;
+    challenge = exchange.RequestChallenge(*impi);
+    if (!challenge.ok()) return challenge.status();
+  }
+  bool bsf_offers_tmpi = OffersTmpi(*challenge);
   absl::StatusOr<UbExchange::Answered> answered =
       exchange.AnswerChallenge(*challenge, /*may_resynchronise=*/true);
   if (!answered.ok()) return answered.status();
@@ -311,6 +337,7 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
     answered = exchange.AnswerChallenge(answered->reply, /*may_resynchronise=*/false);
     if (!answered.ok()) return answered.status();
   }
+  bsf_offers_tmpi = bsf_offers_tmpi || OffersTmpi(answered->reply);
   absl::StatusOr<BootstrapSession> session = exchange.Verify(*answered);
   if (!session.ok()) return session.status();
 
@@ -321,7 +348,31 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats) {
         {session->rand, session->btid, FormatUtcDateTime(session->expiry)});
     if (!stored.ok()) return stored;
   }
+  if (bsf_offers_tmpi) {
+    // Not fatal: without a TMPI the next bootstrap names the IMPI, as before.
+    absl::StatusOr<std::string> derived = DeriveSessionTmpi(*session, *stats);
+    if (derived.ok()) session->tmpi = *std::move(derived);
+  }
   return session;
+}
+
+absl::StatusOr<std::string> GbaClient::DeriveSessionTmpi(const BootstrapSession& session,
+                                                         BootstrapStats& stats) {
+  // TS 33.220 B.4: the BSF_Id is the BSF's DNS name as used in the B-TID.
+  const size_t at = session.btid.rfind('@');
+  if (at == std::string::npos) return absl::InvalidArgumentError("B-TID without a BSF name");
+  const std::string bsf_fqdn = session.btid.substr(at + 1);
+  if (session.mode == GbaMode::kGbaMe) {
+    return DeriveTmpi(session.ks, session.rand, session.impi, bsf_fqdn);
+  }
+  // GBA_U: Ks stays on the card, which derives Ks_ext_NAF for the BSF's NAF_Id.
+  absl::StatusOr<NafId> bsf_id = TmpiNafId(bsf_fqdn);
+  if (!bsf_id.ok()) return bsf_id.status();
+  ++stats.card_tmpi_derivations;
+  absl::StatusOr<SecretBytes> key =
+      usim_.DeriveKsExtNafForBootstrap(bsf_id->Encode(), session.impi, session.rand, session.btid);
+  if (!key.ok()) return key.status();
+  return TmpiFromKey(*key);
 }
 
 absl::StatusOr<SecretBytes> GbaClient::DeriveNafKey(const BootstrapSession& session,

@@ -36,17 +36,31 @@ struct GbaClientOptions {
 // What a bootstrap cost, for diagnostics and benchmarks.
 struct BootstrapStats {
   int ub_requests = 0;
-  int card_authentications = 0;
+  int card_authentications = 0;   // AKA runs (bootstrapping mode for GBA_U)
+  int card_tmpi_derivations = 0;  // GBA_U: NAF derivation mode for the TMPI
   bool resynchronised = false;
+  bool tmpi_used = false;      // the first request named the TMPI, not the IMPI
+  bool tmpi_fallback = false;  // the BSF did not know the TMPI: the IMPI was used after all
   absl::Duration card_time;
   absl::Duration ub_time;
+};
+
+// The TMPI of an earlier bootstrap and the IMPI it stands for (TS 33.220 §4.5.2).
+struct TmpiHint {
+  std::string tmpi;
+  std::string impi;
 };
 
 class GbaClient {
  public:
   GbaClient(Usim& usim, GbaClientOptions options);
 
-  absl::StatusOr<BootstrapSession> Bootstrap(BootstrapStats* stats = nullptr);
+  // With `tmpi` (from the previous bootstrap, whose BSF advertised 3gpp-gba-tmpi), the
+  // first request names the TMPI instead of the IMPI if it belongs to this card's IMPI; a
+  // BSF that does not know it (403) gets the IMPI, once. The new session's TMPI is derived
+  // when this BSF advertises the token (GBA_U: one more AUTHENTICATE, NAF derivation mode).
+  absl::StatusOr<BootstrapSession> Bootstrap(BootstrapStats* stats = nullptr,
+                                             const TmpiHint* tmpi = nullptr);
 
   // Ks_NAF (GBA_ME, from Ks with the KDF) or Ks_ext_NAF (GBA_U, from the card, which must
   // still hold this session's bootstrap: else CardErrorReason::kGbaBootstrapChanged).
@@ -57,6 +71,8 @@ class GbaClient {
 
  private:
   absl::StatusOr<GbaMode> ChooseMode();
+  absl::StatusOr<std::string> DeriveSessionTmpi(const BootstrapSession& session,
+                                                BootstrapStats& stats);
 
   Usim& usim_;
   GbaClientOptions options_;

@@ -191,6 +191,9 @@ SessionManagerStatus SessionManager::Status() {
   status.bootstrap_attempts = bootstrap_attempts_;
   status.bootstraps = bootstraps_;
   status.last_invalidation = last_invalidation_;
+  status.has_tmpi = !tmpi_hint_.tmpi.empty();
+  status.last_bootstrap_used_tmpi = last_used_tmpi_;
+  status.last_bootstrap_tmpi_fallback = last_tmpi_fallback_;
   status.card_bootstrap_changes = bootstrap_changes_;
   return status;
 }
@@ -238,7 +241,8 @@ absl::Status SessionManager::CheckReplaceLocked(std::optional<GbaMode> mode,
 }
 
 absl::StatusOr<BootstrapSession> SessionManager::RunBootstrap(std::optional<GbaMode> mode,
-                                                              BootstrapStats& stats) {
+                                                              BootstrapStats& stats,
+                                                              const TmpiHint& tmpi) {
   absl::StatusOr<Usim*> usim = usim_();
   if (!usim.ok()) return usim.status();
   GbaClientOptions client_options = options_.client;
@@ -260,7 +264,7 @@ absl::StatusOr<BootstrapSession> SessionManager::RunBootstrap(std::optional<GbaM
     }
   }
   GbaClient client(**usim, client_options);
-  absl::StatusOr<BootstrapSession> session = client.Bootstrap(&stats);
+  absl::StatusOr<BootstrapSession> session = client.Bootstrap(&stats, &tmpi);
   if (session.ok() && mode.has_value() && session->mode != *mode) {
     // Cannot happen with the checks above, unless the card changed its mind; never hand out
     // a session in a mode the caller refused.
@@ -292,14 +296,24 @@ absl::Status SessionManager::BootstrapOnceLocked(std::unique_lock<std::mutex>& l
   flight_ = flight;
   ++bootstrap_attempts_;
   const uint64_t invalidations = invalidations_;
+  const TmpiHint tmpi = tmpi_hint_;
   lock.unlock();
 
   // Lock order: card, then state. The session is stored before the card is released, so a
   // GBA_U derivation can never pair the card's new Ks with the previous B-TID.
   std::unique_lock<std::mutex> card(card_mu_);
   BootstrapStats stats;
-  absl::StatusOr<BootstrapSession> result = RunBootstrap(mode, stats);
+  absl::StatusOr<BootstrapSession> result = RunBootstrap(mode, stats, tmpi);
   lock.lock();
+  // The next bootstrap's username: this one's TMPI; after a failure, the IMPI (the BSF may
+  // not know the TMPI any more).
+  if (result.ok()) {
+    tmpi_hint_ = TmpiHint{.tmpi = result->tmpi, .impi = result->impi};
+  } else {
+    tmpi_hint_ = TmpiHint{};
+  }
+  last_used_tmpi_ = stats.tmpi_used;
+  last_tmpi_fallback_ = stats.tmpi_fallback;
 
   absl::Status status = result.status();
   if (result.ok() && invalidations != invalidations_) {

@@ -113,6 +113,11 @@ struct SessionManagerStatus {
   // GBA_U sessions dropped because the card's EF_GBABP no longer named them when a key was
   // to be derived (another PC/SC client bootstrapped the card, or a bootstrap was cut short).
   uint64_t card_bootstrap_changes = 0;
+  // TS 33.220 §4.5.2: the daemon holds a TMPI for the next bootstrap; the last bootstrap
+  // named a TMPI (and had to fall back to the IMPI).
+  bool has_tmpi = false;
+  bool last_bootstrap_used_tmpi = false;
+  bool last_bootstrap_tmpi_fallback = false;
 };
 
 struct SessionManagerOptions {
@@ -185,6 +190,11 @@ class SessionManager {
   absl::Status WithCard(const std::function<absl::Status(Usim&)>& op);
 
  private:
+  // TS 33.220 §4.5.2: the TMPI of the last bootstrap and its IMPI, for the next one; empty
+  // after any failed bootstrap (the BSF may have forgotten it, or never be asked again).
+  TmpiHint tmpi_hint_;
+  bool last_used_tmpi_ = false;
+  bool last_tmpi_fallback_ = false;
   struct StoredSession {
     BootstrapSession session;
     absl::Duration refresh_deadline;  // monotonic: re-bootstrap from here on
@@ -221,7 +231,8 @@ class SessionManager {
   absl::Status BootstrapOnceLocked(std::unique_lock<std::mutex>& lock, std::optional<GbaMode> mode);
   // The bootstrap itself: card mutex held, no state mutex.
   // `stats` says, also on failure, whether a bootstrapping AUTHENTICATE was sent.
-  absl::StatusOr<BootstrapSession> RunBootstrap(std::optional<GbaMode> mode, BootstrapStats& stats);
+  absl::StatusOr<BootstrapSession> RunBootstrap(std::optional<GbaMode> mode, BootstrapStats& stats,
+                                                const TmpiHint& tmpi);
   void StoreSessionLocked(BootstrapSession session);
   void WipeLocked();
   // Caches a copy (within the bound) and returns the caller's copy.

@@ -22,6 +22,9 @@ struct BootstrapSession {
   absl::Time expiry;           // key lifetime from the BSF (UTC)
   absl::Time bootstrapped_at;  // when the 200 OK arrived (UTC)
   SecretBytes ks;              // CK || IK; GBA_ME only (empty for GBA_U: Ks stays on the card)
+  // TS 33.220 §4.5.2, Annex B.4: the TMPI of this bootstrap, when the BSF advertised
+  // 3gpp-gba-tmpi; the next bootstrap may use it as Digest username instead of the IMPI.
+  std::string tmpi;
 
   // Expiry decisions compare against `now` with a safety margin, so that a key is never
   // handed out moments before the BSF forgets it.

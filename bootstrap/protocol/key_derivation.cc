@@ -65,22 +65,36 @@ absl::StatusOr<SecretBytes> DeriveKsIntNaf(const SecretBytes& ks, ByteView rand,
   return DeriveNafSpecificKey(ks, kP0GbaU, rand, impi, naf.Encode());
 }
 
-absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand, std::string_view impi,
-                                       std::string_view bsf_fqdn) {
-  // TS 33.220 B.4: BSF_Id = the BSF's DNS name as used for the B-TID || Ua id
-  // 01 00 00 01 00 (Annex H.3), fed to the B.3 derivation with P0 = "gba-me" (also for
-  // GBA_U: the TMPI is kept in the ME).
+absl::StatusOr<NafId> TmpiNafId(std::string_view bsf_fqdn) {
   absl::StatusOr<NafId> bsf_id = NafId::Create(bsf_fqdn, UaSecurityProtocolId::Tmpi());
   if (!bsf_id.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("BSF name for the TMPI: ", bsf_id.status().message()));
   }
+  return bsf_id;
+}
+
+absl::StatusOr<std::string> TmpiFromKey(const SecretBytes& key) {
+  if (key.size() < kTmpiKeyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the TMPI needs ", kTmpiKeyBytes, " key bytes, got ", key.size()));
+  }
+  // TMPI = base64(the 24 most significant octets of the KDF output) "@tmpi.bsf.3gppnetwork.org"
+  // (B.4). The TMPI is an identifier sent in clear on Ub, not a secret.
+  return absl::StrCat(Base64Encode(key.view().first(kTmpiKeyBytes)), kTmpiRealm);
+}
+
+absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand, std::string_view impi,
+                                       std::string_view bsf_fqdn) {
+  // TS 33.220 B.4: BSF_Id = the BSF's DNS name as used for the B-TID || Ua id
+  // 01 00 00 01 00 (Annex H.3), fed to the B.3 derivation with P0 = "gba-me" (also for
+  // GBA_U: the TMPI is kept in the ME).
+  absl::StatusOr<NafId> bsf_id = TmpiNafId(bsf_fqdn);
+  if (!bsf_id.ok()) return bsf_id.status();
   absl::StatusOr<SecretBytes> key =
       DeriveNafSpecificKey(ks, kP0GbaMe, rand, impi, bsf_id->Encode());
   if (!key.ok()) return key.status();
-  // TMPI = base64(the 24 most significant octets of the KDF output) "@tmpi.bsf.3gppnetwork.org"
-  // (B.4). The TMPI is an identifier sent in clear on Ub, not a secret.
-  return absl::StrCat(Base64Encode(key->view().first(kTmpiKeyBytes)), kTmpiRealm);
+  return TmpiFromKey(*key);
 }
 
 }  // namespace gbabridge

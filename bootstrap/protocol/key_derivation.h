@@ -30,6 +30,13 @@ absl::StatusOr<SecretBytes> DeriveKsIntNaf(const SecretBytes& ks, ByteView rand,
 // TMPI (TS 33.220 B.4): base64 of the first 24 bytes of
 // KDF(Ks, 0x01, "gba-me", RAND, IMPI, BSF FQDN || 01 00 00 01 00), then
 // "@tmpi.bsf.3gppnetwork.org".
+// The TMPI from an already derived Ks_ext_NAF for NAF_Id = BSF FQDN || 01 00 00 01 00 (a
+// GBA_U card computes it in NAF derivation mode): base64 of its first 24 bytes, then the
+// TMPI realm (B.4).
+absl::StatusOr<std::string> TmpiFromKey(const SecretBytes& key);
+// NAF_Id of the TMPI derivation: the BSF FQDN with Ua id 01 00 00 01 00 (Annex H.3).
+absl::StatusOr<NafId> TmpiNafId(std::string_view bsf_fqdn);
+
 absl::StatusOr<std::string> DeriveTmpi(const SecretBytes& ks, ByteView rand, std::string_view impi,
                                        std::string_view bsf_fqdn);
 

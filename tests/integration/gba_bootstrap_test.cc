@@ -376,3 +376,89 @@ TEST_F(GbaBootstrapTest, UnreachableBsfIsAClearError) {
 
 }  // namespace
 }  // namespace gbabridge
+
+namespace gbabridge {
+namespace {
+
+// TMPI (TS 33.220 §4.5.2, Annex B.4) against a bsf-sim process: the device derives the
+// TMPI after a bootstrap, names it on the next one, and falls back to the IMPI once when
+// the BSF does not know it.
+class TmpiTest : public GbaBootstrapTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  // Two bootstraps, the second with the first's TMPI.
+  void TwoBootstraps(bool expect_tmpi_known) {
+    std::unique_ptr<SoftUsim> card = MakeCard(/*gba_u=*/GetParam());
+    InProcessTransport channel(*card);
+    Usim usim(channel);
+    GbaClient client(usim, ClientOptions());
+    BootstrapStats first_stats;
+    absl::StatusOr<BootstrapSession> first = client.Bootstrap(&first_stats);
+    ASSERT_TRUE(first.ok()) << first.status();
+    EXPECT_FALSE(first_stats.tmpi_used);
+    ASSERT_FALSE(first->tmpi.empty()) << "bsf-sim advertises 3gpp-gba-tmpi";
+    EXPECT_THAT(first->tmpi, ::testing::EndsWith("@tmpi.bsf.3gppnetwork.org"));
+    EXPECT_EQ(first_stats.card_tmpi_derivations, GetParam() ? 1 : 0);
+    EXPECT_EQ(first->tmpi.size(), 32u + 25u) << "base64 of 24 bytes, then the realm";
+
+    const TmpiHint hint{.tmpi = first->tmpi, .impi = first->impi};
+    BootstrapStats second_stats;
+    absl::StatusOr<BootstrapSession> second = client.Bootstrap(&second_stats, &hint);
+    ASSERT_TRUE(second.ok()) << second.status();
+    EXPECT_TRUE(second_stats.tmpi_used);
+    EXPECT_EQ(second_stats.tmpi_fallback, !expect_tmpi_known);
+    EXPECT_EQ(second_stats.ub_requests, expect_tmpi_known ? 2 : 3);
+    EXPECT_EQ(second_stats.card_authentications, 1);
+    EXPECT_EQ(second->impi, first->impi);
+    EXPECT_NE(second->tmpi, first->tmpi) << "a new Ks, a new TMPI";
+    // The NAF gets the same key for the new B-TID.
+    absl::StatusOr<SecretBytes> device_key = client.DeriveNafKey(*second, MefTls());
+    ASSERT_TRUE(device_key.ok()) << device_key.status();
+    bsf::v1::GetNafKeyResponse zn;
+    ASSERT_TRUE(bsf_->GetNafKey("mef-token", ZnRequest(*second, MefTls(), GetParam()), &zn).ok());
+    EXPECT_EQ(HexEncode(AsBytes(zn.ks_naf())), device_key->RevealHex());
+    EXPECT_EQ(zn.impi(), first->impi);
+
+    // A hint for another IMPI (another card) is not used.
+    const TmpiHint other{.tmpi = second->tmpi, .impi = "someone@else.example"};
+    BootstrapStats third_stats;
+    ASSERT_TRUE(client.Bootstrap(&third_stats, &other).ok());
+    EXPECT_FALSE(third_stats.tmpi_used);
+  }
+};
+
+TEST_P(TmpiTest, TheNextBootstrapNamesTheTmpi) {
+  StartBsf();
+  TwoBootstraps(/*expect_tmpi_known=*/true);
+}
+
+TEST_P(TmpiTest, ABsfThatForgotTheTmpiGetsTheImpiOnce) {
+  StartBsf({.extra_serve_args = {"--forget-tmpis"}});
+  TwoBootstraps(/*expect_tmpi_known=*/false);
+}
+
+TEST_P(TmpiTest, NoTmpiWhenTheBsfDoesNotOfferIt) {
+  StartBsf({.extra_serve_args = {"--no-tmpi"}});
+  std::unique_ptr<SoftUsim> card = MakeCard(/*gba_u=*/GetParam());
+  InProcessTransport channel(*card);
+  Usim usim(channel);
+  GbaClient client(usim, ClientOptions());
+  BootstrapStats stats;
+  absl::StatusOr<BootstrapSession> session = client.Bootstrap(&stats);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_TRUE(session->tmpi.empty());
+  EXPECT_EQ(stats.card_tmpi_derivations, 0);
+  // And a TMPI offered anyway is refused; the IMPI is used instead.
+  const TmpiHint stale{.tmpi = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA@tmpi.bsf.3gppnetwork.org",
+                       .impi = session->impi};
+  BootstrapStats again;
+  ASSERT_TRUE(client.Bootstrap(&again, &stale).ok());
+  EXPECT_TRUE(again.tmpi_fallback);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, TmpiTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return std::string(info.param ? "GbaU" : "GbaMe");
+                         });
+
+}  // namespace
+}  // namespace gbabridge

@@ -176,6 +176,18 @@ TEST(KeyDerivationTest, TmpiIsTheFirst24BytesOfTheBsfIdDerivation) {
             Base64Encode(key->view().first(24)) + "@tmpi.bsf.3gppnetwork.org");
 }
 
+TEST(KeyDerivationTest, TmpiFromACardsKsExtNafIsTheSame) {
+  // GBA_U: the card returns Ks_ext_NAF for the BSF's NAF_Id; the TMPI is made from it alone.
+  absl::StatusOr<NafId> bsf_id = TmpiNafId(kBsf);
+  ASSERT_TRUE(bsf_id.ok());
+  const Bytes encoded = bsf_id->Encode();
+  EXPECT_EQ(HexEncode(ByteView(encoded).subspan(encoded.size() - 5)), "0100000100");
+  absl::StatusOr<SecretBytes> ks_ext = DeriveKsExtNaf(TestKs(), TestRand(), kImpi, *bsf_id);
+  ASSERT_TRUE(ks_ext.ok());
+  EXPECT_EQ(*TmpiFromKey(*ks_ext), "ZbIi8NEAbfILjmA/V4oox3dtHiaAHNGx@tmpi.bsf.3gppnetwork.org");
+  EXPECT_FALSE(TmpiFromKey(SecretBytes(23)).ok());
+}
+
 TEST(KeyDerivationTest, TmpiRejectsBadBsfName) {
   absl::StatusOr<std::string> tmpi = DeriveTmpi(TestKs(), TestRand(), kImpi, "bsf");
   EXPECT_EQ(tmpi.status().code(), absl::StatusCode::kInvalidArgument);

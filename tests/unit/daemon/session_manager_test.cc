@@ -332,7 +332,9 @@ TEST_F(SessionManagerTest, OtherNafOnTheSameSessionCostsOnlyTheNafDerivationGbaU
   NafKey digest = Get(DigestNaf());
   const size_t manager_cost = channel_->apdu_count() - apdus;
   EXPECT_EQ(counting_->bootstrap_auths, 1);
-  EXPECT_EQ(counting_->naf_derivations, 2);
+  // One per NAF, and one for the TMPI after the bootstrap (TS 33.220 B.4; the BSF
+  // advertises 3gpp-gba-tmpi).
+  EXPECT_EQ(counting_->naf_derivations, 3);
   EXPECT_EQ(digest.btid, tls.btid);
   EXPECT_EQ(digest.key.RevealHex(), ZnKeyHex(digest.btid, DigestNaf()));
 
@@ -393,7 +395,8 @@ TEST_F(SessionManagerTest, AHalfWrittenEfGbabpIsNotTrusted) {
   EXPECT_NE(digest.btid, tls.btid);
   EXPECT_EQ(digest.key.RevealHex(), ZnKeyHex(digest.btid, DigestNaf()));
   EXPECT_EQ(counting_->bootstrap_auths, 2);
-  EXPECT_EQ(counting_->naf_derivations, derivations + 1) << "no derivation from the stale Ks";
+  // The new session's TMPI and its digest key; none from the stale Ks.
+  EXPECT_EQ(counting_->naf_derivations, derivations + 2) << "no derivation from the stale Ks";
 
   Bytes other_rand = on_card->rand;
   other_rand[0] ^= 0xFF;
@@ -497,7 +500,8 @@ TEST_F(SessionManagerTest, ConcurrentColdCallsGbaUOneAuthenticate) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(counting_->bootstrap_auths, 1);
-  EXPECT_EQ(counting_->naf_derivations, 1) << "the key is cached after the first derivation";
+  // The TMPI's derivation and the key's; the key is cached after that.
+  EXPECT_EQ(counting_->naf_derivations, 2) << "the key is cached after the first derivation";
   std::set<std::string> keys;
   for (const absl::StatusOr<NafKey>& r : results) {
     ASSERT_TRUE(r.ok()) << r.status();
@@ -505,6 +509,27 @@ TEST_F(SessionManagerTest, ConcurrentColdCallsGbaUOneAuthenticate) {
   }
   EXPECT_EQ(keys.size(), 1u);
 }
+
+// TS 33.220 §4.5.2: the daemon keeps the TMPI of its last bootstrap with the IMPI and names
+// it on the next one (the BSF advertises 3gpp-gba-tmpi); GBA_ME and GBA_U.
+class SessionManagerTmpiTest : public SessionManagerTest,
+                               public ::testing::WithParamInterface<bool> {};
+
+TEST_P(SessionManagerTmpiTest, TheNextBootstrapNamesTheLastTmpi) {
+  SetUpAll(/*gba_u=*/GetParam());
+  Get(TlsNaf());
+  SessionManagerStatus first = manager_->Status();
+  EXPECT_TRUE(first.has_tmpi);
+  EXPECT_FALSE(first.last_bootstrap_used_tmpi);
+  NafKey forced = Get(TlsNaf(), /*force=*/true);
+  SessionManagerStatus second = manager_->Status();
+  EXPECT_TRUE(second.last_bootstrap_used_tmpi);
+  EXPECT_FALSE(second.last_bootstrap_tmpi_fallback);
+  EXPECT_TRUE(second.has_tmpi);
+  EXPECT_EQ(forced.key.RevealHex(), ZnKeyHex(forced.btid, TlsNaf()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, SessionManagerTmpiTest, ::testing::Bool());
 
 TEST_F(SessionManagerTest, ForceBootstrapGivesANewBtid) {
   SetUpAll(false);
