@@ -12,6 +12,7 @@ namespace gbabridge {
 inline constexpr uint16_t kSwSecurityStatusNotSatisfied = 0x6982;
 inline constexpr uint16_t kSwAuthMethodBlocked = 0x6983;  // PIN blocked
 inline constexpr uint16_t kSwConditionsNotSatisfied = 0x6985;
+inline constexpr uint16_t kSwNoCurrentEf = 0x6986;  // TS 102 221 §10.2.1.5
 inline constexpr uint16_t kSwFileNotFound = 0x6A82;
 inline constexpr uint16_t kSwRecordNotFound = 0x6A83;
 inline constexpr uint16_t kSwAuthMacFailure = 0x9862;  // TS 31.102 §7.3: AUTN MAC invalid

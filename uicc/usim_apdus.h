@@ -23,6 +23,7 @@ inline constexpr uint8_t kInsGetResponse = 0xC0;
 
 inline constexpr uint8_t kSelectByFid = 0x00;
 inline constexpr uint8_t kSelectByAid = 0x04;
+inline constexpr uint8_t kSelectByPathFromMf = 0x08;
 inline constexpr uint8_t kSelectReturnFcp = 0x04;
 inline constexpr uint8_t kReadRecordAbsolute = 0x04;
 

@@ -5,16 +5,17 @@
 #include "absl/strings/str_cat.h"
 #include "uicc/base/secret_bytes.h"
 #include "uicc/card_error.h"
+#include "uicc/status_words.h"
+#include "uicc/usim_apdus.h"
 
 namespace gbabridge::modem {
 namespace {
 
-constexpr uint8_t kInsSelect = 0xA4;
-constexpr uint8_t kInsGetResponse = 0xC0;
-constexpr uint8_t kInsReadRecord = 0xB2;
-constexpr uint8_t kSelectByFid = 0x00;
-constexpr uint8_t kSelectByAid = 0x04;
-constexpr uint8_t kSelectByPathFromMf = 0x08;
+using usim::kInsGetResponse;
+using usim::kInsSelect;
+using usim::kSelectByAid;
+using usim::kSelectByFid;
+using usim::kSelectByPathFromMf;
 // 3GPP TS 27.007 §8.17: AT+CSIM=<length>,<command>, length in hex characters.
 constexpr char kCsimPrefix[] = "+CSIM:";
 constexpr char kCglaPrefix[] = "+CGLA:";
@@ -168,11 +169,11 @@ bool ModemTransport::LostSelection(ByteView command, const Bytes& response) {
   const uint16_t sw = static_cast<uint16_t>((response[0] << 8) | response[1]);
   const uint8_t ins = command[1];
   // 6986: no current EF (TS 102 221 §10.2.1.5) for a command on the current EF.
-  if (ins != kInsSelect && ins != kInsGetResponse) return sw == 0x6986;
+  if (ins != kInsSelect && ins != kInsGetResponse) return sw == kSwNoCurrentEf;
   // 6A82 for a SELECT by file id relative to the current DF.
   const bool relative_select = ins == kInsSelect && command[2] == kSelectByFid &&
                                !(command.size() >= 7 && command[5] == 0x3F && command[6] == 0x00);
-  return relative_select && sw == 0x6A82;
+  return relative_select && sw == kSwFileNotFound;
 }
 
 void ModemTransport::NoteSelection(ByteView command, const Bytes& response) {
