@@ -134,7 +134,8 @@ absl::Status ApplyCard(const SectionReader& r, DaemonConfig& config) {
   if (absl::Status s = r.String("transport", transport); !s.ok()) return s;
   if (!transport.empty()) {
     absl::StatusOr<CardTransportKind> kind = ParseTransport(transport);
-    if (!kind.ok()) return r.Error(*r.Get("transport"), "transport", std::string(kind.status().message()));
+    if (!kind.ok())
+      return r.Error(*r.Get("transport"), "transport", std::string(kind.status().message()));
     config.transport = *kind;
   }
   int64_t baud = config.modem_baud;

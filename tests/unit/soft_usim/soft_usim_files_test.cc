@@ -199,12 +199,12 @@ TEST_F(SoftUsimFilesTest, LogicalChannelsHaveTheirOwnSelection) {
   // MANAGE CHANNEL open (TS 102 221 §11.1.17): the card picks channel 1, which starts at the
   // MF; the basic channel keeps its own selection.
   EXPECT_EQ(Send("0070000001"), Hex("019000"));
-  EXPECT_EQ(Sw(Send("00A4000C022FE2")), 0x9000);   // basic channel: EF_ICCID
-  EXPECT_EQ(Sw(Send("01A4000C022F00")), 0x9000);   // channel 1: EF_DIR
+  EXPECT_EQ(Sw(Send("00A4000C022FE2")), 0x9000);  // basic channel: EF_ICCID
+  EXPECT_EQ(Sw(Send("01A4000C022F00")), 0x9000);  // channel 1: EF_DIR
   EXPECT_EQ(Sw(Send("01B2010400")), 0x9000) << "channel 1 reads EF_DIR's record";
   EXPECT_EQ(Sw(Send("00B0000000")), 0x9000) << "the basic channel still has EF_ICCID";
   EXPECT_EQ(Send("0070000001"), Hex("029000"));
-  EXPECT_EQ(Send("0070800100"), Hex("9000"));      // close channel 1
+  EXPECT_EQ(Send("0070800100"), Hex("9000"));  // close channel 1
   EXPECT_EQ(Send("01B2010400"), Hex("6881")) << "closed";
   EXPECT_EQ(Send("0070800100"), Hex("6A86")) << "already closed";
 }
