@@ -1,10 +1,12 @@
 #include "bsf_sim/subscriber_import.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bootstrap/protocol/base64.h"
@@ -173,8 +175,19 @@ class EntryParser {
         return Error("uss", "must be an object mapping NAF FQDNs to base64 USS");
       }
       for (const auto& [naf, value] : it->items()) {
-        if (absl::Status s = ValidateFqdn(naf); !s.ok()) {
-          return Error("uss", absl::StrCat("key \"", naf, "\" is not a NAF FQDN: ", s.message()));
+        // TS 33.220 §4.4.6: USS belong to a GAA service ("gsid:<number>") or, for NAFs that
+        // name no service, to the NAF FQDN.
+        const bool service = absl::StartsWith(naf, "gsid:");
+        if (service) {
+          const std::string id = naf.substr(5);
+          if (id.empty() || id.size() > 10 ||
+              !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            return Error("uss",
+                         absl::StrCat("key \"", naf, "\" is not gsid:<decimal GAA service id>"));
+          }
+        } else if (absl::Status s = ValidateFqdn(naf); !s.ok()) {
+          return Error("uss", absl::StrCat("key \"", naf, "\" is neither a NAF FQDN (", s.message(),
+                                           ") nor gsid:<GAA service id>"));
         }
         if (!value.is_string()) return Error("uss", absl::StrCat("\"", naf, "\" must be base64"));
         absl::StatusOr<Bytes> uss = Base64Decode(value.get_ref<const std::string&>());

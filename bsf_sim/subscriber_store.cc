@@ -291,8 +291,7 @@ absl::StatusOr<std::unique_ptr<SubscriberStore>> SubscriberStore::Open(const std
       {&impl->lookup, "SELECT imsi, k, opc, amf, sqn, gba_u FROM subscribers WHERE impi = ?1"},
       {&impl->select_sqn, "SELECT sqn FROM subscribers WHERE impi = ?1"},
       {&impl->update_sqn, "UPDATE subscribers SET sqn = ?1 WHERE impi = ?2"},
-      {&impl->select_uss,
-       "SELECT uss FROM user_security_settings WHERE impi = ?1 AND naf_fqdn = ?2"},
+      {&impl->select_uss, "SELECT naf_fqdn, uss FROM user_security_settings WHERE impi = ?1"},
       {&impl->begin, "BEGIN IMMEDIATE"},
       {&impl->commit, "COMMIT"},
       {&impl->rollback, "ROLLBACK"},
@@ -451,21 +450,37 @@ absl::Status SubscriberStore::Resync(std::string_view impi, uint64_t sqn_ms) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<Bytes>> SubscriberStore::GetUserSecuritySettings(
-    std::string_view impi, std::string_view naf_fqdn) {
+absl::StatusOr<SubscriberStore::UssLookup> SubscriberStore::LookUpUserSecuritySettings(
+    std::string_view impi, std::string_view naf_fqdn, std::string_view gsid) {
   const std::string fqdn = absl::AsciiStrToLower(AbslView(naf_fqdn));
+  const std::string service = gsid.empty() ? std::string() : absl::StrCat("gsid:", AbslView(gsid));
   std::lock_guard<std::mutex> lock(impl_->ReadMu());
   sqlite3_stmt* stmt = impl_->ReadSelectUss();
   StmtUse use(stmt);
   BindText(stmt, 1, impi);
-  BindText(stmt, 2, fqdn);
-  const int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_DONE) return std::optional<Bytes>();
-  if (rc != SQLITE_ROW) {
-    return SqliteError(impl_->ReadDb(), rc, "reading user security settings");
+  UssLookup result;
+  std::optional<Bytes> by_fqdn;
+  for (;;) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return SqliteError(impl_->ReadDb(), rc, "reading user security settings");
+    result.listed = true;
+    const unsigned char* key_text = sqlite3_column_text(stmt, 0);
+    const std::string key = key_text == nullptr ? "" : reinterpret_cast<const char*>(key_text);
+    const ByteView uss = ColumnBlob(stmt, 1);
+    // TS 33.220 §4.4.6: USS are per GAA service; the service's wins over the FQDN's.
+    if (!service.empty() && key == service) result.uss = Bytes(uss.begin(), uss.end());
+    if (key == fqdn) by_fqdn = Bytes(uss.begin(), uss.end());
   }
-  const ByteView uss = ColumnBlob(stmt, 0);
-  return std::optional<Bytes>(Bytes(uss.begin(), uss.end()));
+  if (!result.uss.has_value()) result.uss = std::move(by_fqdn);
+  return result;
+}
+
+absl::StatusOr<std::optional<Bytes>> SubscriberStore::GetUserSecuritySettings(
+    std::string_view impi, std::string_view naf_fqdn) {
+  absl::StatusOr<UssLookup> lookup = LookUpUserSecuritySettings(impi, naf_fqdn);
+  if (!lookup.ok()) return lookup.status();
+  return std::move(lookup->uss);
 }
 
 absl::Status SubscriberStore::Import(const std::vector<Subscriber>& subscribers, bool replace) {

@@ -51,8 +51,8 @@ struct Subscriber {
   Amf amf{};
   uint64_t sqn = 0;  // the last SQN handed out (SEQ || IND); 0 = none yet
   bool gba_u = false;
-  // NAF FQDN (lower case) -> USS. Filled for Import(); Lookup() leaves it empty (see
-  // GetUserSecuritySettings()).
+  // NAF FQDN (lower case) or "gsid:<GAA service id>" -> USS. Filled for Import(); Lookup() leaves
+  // it empty (see GetUserSecuritySettings()).
   std::map<std::string, Bytes> uss;
 };
 
@@ -90,7 +90,18 @@ class SubscriberStore {
   // allocation yields SEQ_MS + 1. The caller has verified MAC-S.
   absl::Status Resync(std::string_view impi, uint64_t sqn_ms);
 
-  // The USS stored for this subscriber and NAF FQDN (compared in lower case), if any.
+  // The USS for this subscriber and a NAF (TS 33.220 §4.4.6): the one of the GAA service
+  // `gsid` when given and stored ("gsid:<n>" entries), else the one of the NAF FQDN
+  // (compared in lower case). `listed` says whether the subscriber has any USS at all: a
+  // subscriber with a USS list is only served to the NAFs and services it lists.
+  struct UssLookup {
+    bool listed = false;
+    std::optional<Bytes> uss;
+  };
+  absl::StatusOr<UssLookup> LookUpUserSecuritySettings(std::string_view impi,
+                                                       std::string_view naf_fqdn,
+                                                       std::string_view gsid = {});
+  // Compatibility: the USS of the NAF FQDN only.
   absl::StatusOr<std::optional<Bytes>> GetUserSecuritySettings(std::string_view impi,
                                                                std::string_view naf_fqdn);
 

@@ -97,6 +97,32 @@ grpc::Status ZnService::GetNafKey(grpc::ServerContext* context,
 
   const bool gba_u = session->gba_type == GbaMode::kGbaU;
   // TS 33.220 B.3: Ks_NAF / Ks_ext_NAF = KDF(Ks, "gba-me", RAND, IMPI, NAF_Id).
+  // The USS first: a NAF the subscriber's USS do not list gets no key derived.
+  if (subscribers_ != nullptr) {
+    absl::StatusOr<SubscriberStore::UssLookup> uss = subscribers_->LookUpUserSecuritySettings(
+        session->impi, naf->fqdn(), request->gaa_service_id());
+    if (!uss.ok()) {
+      spdlog::error("Zn {}: cannot read USS: {}", peer, ToString(uss.status().message()));
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the subscriber database cannot be read; retry later");
+    }
+    if (uss->listed && !uss->uss.has_value()) {
+      // TS 33.220 §4.4.6: with a USS list the operator names the services the subscriber
+      // may use; a NAF (or service) it does not list gets no key.
+      spdlog::info("Zn {}: NAF {} (service \"{}\") refused: not in the USS of IMPI {}", peer,
+                   naf->fqdn(), request->gaa_service_id(), session->impi);
+      return grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat("the subscriber's user security settings list neither NAF ", naf->fqdn(),
+                       request->gaa_service_id().empty()
+                           ? std::string()
+                           : absl::StrCat(" nor GAA service ", request->gaa_service_id()),
+                       " (TS 33.220 §4.4.6)"));
+    }
+    if (uss->uss.has_value()) {
+      response->set_user_security_settings(std::string(uss->uss->begin(), uss->uss->end()));
+    }
+  }
   absl::StatusOr<SecretBytes> key =
       gba_u ? DeriveKsExtNaf(session->ks, session->rand, session->impi, *naf)
             : DeriveKsNaf(session->ks, session->rand, session->impi, *naf);
@@ -116,18 +142,6 @@ grpc::Status ZnService::GetNafKey(grpc::ServerContext* context,
   SetTimestamp(session->expiry, response->mutable_key_expiry());
   SetTimestamp(session->created, response->mutable_bootstrap_time());
   response->set_gba_type(gba_u ? ::bsf::v1::GBA_TYPE_U : ::bsf::v1::GBA_TYPE_ME);
-  if (subscribers_ != nullptr) {
-    absl::StatusOr<std::optional<Bytes>> uss =
-        subscribers_->GetUserSecuritySettings(session->impi, naf->fqdn());
-    if (!uss.ok()) {
-      spdlog::error("Zn {}: cannot read USS: {}", peer, ToString(uss.status().message()));
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "the subscriber database cannot be read; retry later");
-    }
-    if (uss->has_value()) {
-      response->set_user_security_settings(std::string((*uss)->begin(), (*uss)->end()));
-    }
-  }
   spdlog::info("Zn {}: NAF {} got {} for B-TID {} (IMPI {}, Ua {})", peer, naf->fqdn(),
                gba_u ? (request->gba_u_aware() ? "Ks_ext_NAF+Ks_int_NAF" : "Ks_ext_NAF") : "Ks_NAF",
                request->btid(), session->impi, naf->ua().ToHex());

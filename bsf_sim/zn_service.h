@@ -12,8 +12,9 @@
 //     (the NAF then makes the UE bootstrap again, TS 24.109 §5.2.4)
 // Then: Ks_NAF (GBA_ME) or Ks_ext_NAF (GBA_U), plus Ks_int_NAF for a GBA_U session when the
 // NAF says it is GBA_U-aware (TS 33.220 §5.3.3, B.3); key_expiry, bootstrap_time, gba_type,
-// the IMPI, and the USS stored for this NAF FQDN (TS 33.220 §4.4.6; gaa_service_id is not
-// used to choose USS: the store keys USS by NAF FQDN only).
+// the IMPI, and the USS (TS 33.220 §4.4.6): those of the GAA service the NAF names
+// (gaa_service_id), else those of its FQDN. A subscriber with USS is served only to the NAFs
+// and services its USS list: PERMISSION_DENIED otherwise, before any key is derived.
 //
 // The keys leave as protobuf bytes (std::string inside the message): gRPC owns that
 // buffer, so it is not wiped after sending, unlike every other copy in bsf-sim.

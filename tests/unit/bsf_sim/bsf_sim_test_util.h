@@ -65,7 +65,8 @@ inline std::string TestSubscribersJson() {
   return absl::StrCat(R"({"subscribers": [
     {"imsi": ")",
                       kTestImsi, R"(", "k": ")", kTestK, R"(", "opc": ")", kTestOpc, R"(",
-     "amf": "8000", "uss": {"naf.example.org": "AQIDBA=="}},
+     "amf": "8000", "uss": {"naf.example.org": "AQIDBA==", "naf2.example.org": "CQ==",
+                              "gsid:42": "BQYH"}},
     {"impi": ")",
                       kGbaUImpi, R"(", "imsi": ")", kGbaUImsi, R"(", "k": ")", kTestK,
                       R"(", "op": ")", kTestOp, R"(", "gba_u": true}

@@ -326,7 +326,8 @@ TEST_F(SubscriberStoreTest, ListShowsNoKeys) {
   ASSERT_TRUE(list.ok()) << list.status();
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].impi, kTestImpi);
-  EXPECT_EQ((*list)[0].uss_nafs, std::vector<std::string>{"naf.example.org"});
+  EXPECT_EQ((*list)[0].uss_nafs,
+            (std::vector<std::string>{"gsid:42", "naf.example.org", "naf2.example.org"}));
   EXPECT_EQ((*list)[1].impi, kGbaUImpi);
   EXPECT_TRUE((*list)[1].gba_u);
 }

@@ -32,6 +32,7 @@ constexpr char kBtid[] = "ERERERERERERERERERERERE=@bsf.example.org";
 constexpr char kGbaUBtid[] = "IiIiIiIiIiIiIiIiIiIiIg==@bsf.example.org";
 constexpr char kToken[] = "naf-one-token-0123456789";
 constexpr char kOtherToken[] = "naf-two-token-9876543210";
+constexpr char kThirdToken[] = "naf-three-token-5555555555";
 const Bytes kRand(16, 0x11);
 
 std::string Ua(const UaSecurityProtocolId& id) {
@@ -67,6 +68,7 @@ class ZnServiceTest : public ::testing::Test {
     ZnServerOptions options;
     options.naf_tokens.push_back(*MakeNafToken("naf.example.org", kToken));
     options.naf_tokens.push_back(*MakeNafToken("naf2.example.org", kOtherToken));
+    options.naf_tokens.push_back(*MakeNafToken("naf3.example.org", kThirdToken));
     absl::StatusOr<std::unique_ptr<ZnServer>> server =
         ZnServer::Create(std::move(options), sessions_, store_.get());
     ASSERT_TRUE(server.ok()) << server.status();
@@ -169,6 +171,37 @@ TEST_F(ZnServiceTest, ANafOnlyGetsKeysForItsOwnFqdn) {
   EXPECT_TRUE(response.ks_naf().empty());
   // The other NAF with its own token may; FQDNs compare case-insensitively.
   EXPECT_TRUE(Call(Request(kBtid, "NAF2.Example.Org"), &response, kOtherToken).ok());
+}
+
+// TS 33.220 §4.4.6: USS belong to GAA services; the subscriber's list decides which NAFs
+// get keys at all.
+TEST_F(ZnServiceTest, UserSecuritySettingsByServiceThenByNaf) {
+  ::bsf::v1::GetNafKeyResponse response;
+  ::bsf::v1::GetNafKeyRequest by_service = Request(kBtid);
+  by_service.set_gaa_service_id("42");
+  ASSERT_TRUE(Call(by_service, &response).ok());
+  EXPECT_EQ(response.user_security_settings(), std::string("\x05\x06\x07", 3))
+      << "the service's USS win over the NAF's";
+  by_service.set_gaa_service_id("7");
+  response.Clear();
+  ASSERT_TRUE(Call(by_service, &response).ok());
+  EXPECT_EQ(response.user_security_settings(), std::string("\x01\x02\x03\x04", 4))
+      << "a service without USS: those of the NAF FQDN";
+
+  // A NAF the list does not name gets no key, and is told why...
+  response.Clear();
+  grpc::Status refused = Call(Request(kBtid, "naf3.example.org"), &response, kThirdToken);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("user security settings"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("naf3.example.org"));
+  EXPECT_TRUE(response.ks_naf().empty());
+  // ... unless it asks for a service the list names.
+  ::bsf::v1::GetNafKeyRequest listed_service = Request(kBtid, "naf3.example.org");
+  listed_service.set_gaa_service_id("42");
+  response.Clear();
+  ASSERT_TRUE(Call(listed_service, &response, kThirdToken).ok());
+  EXPECT_EQ(response.user_security_settings(), std::string("\x05\x06\x07", 3));
+  EXPECT_EQ(response.ks_naf().size(), 32u);
 }
 
 TEST_F(ZnServiceTest, UnknownOrExpiredBtidIsNotFound) {
