@@ -1,11 +1,12 @@
 #include "bsf_sim/tmpi_registry.h"
 
 #include "absl/strings/match.h"
+#include "bootstrap/protocol/key_derivation.h"
 
 namespace gbabridge::bsf {
 
 bool IsTmpi(std::string_view username) {
-  constexpr std::string_view kRealm = "@tmpi.bsf.3gppnetwork.org";
+  constexpr std::string_view kRealm = kTmpiRealm;
   return username.size() > kRealm.size() &&
          absl::EndsWithIgnoreCase(absl::string_view(username.data(), username.size()),
                                   absl::string_view(kRealm.data(), kRealm.size()));

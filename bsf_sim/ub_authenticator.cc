@@ -14,6 +14,7 @@
 #include "bootstrap/protocol/base64.h"
 #include "bootstrap/protocol/bootstrapping_info.h"
 #include "bootstrap/protocol/key_derivation.h"
+#include "bootstrap/protocol/product_tokens.h"
 #include "bsf_sim/string_views.h"
 
 namespace gbabridge::bsf {
@@ -65,16 +66,6 @@ bool UriMatches(std::string_view uri, const UbRequest& request) {
 
 }  // namespace
 
-bool HasProductToken(std::string_view user_agent, std::string_view token) {
-  for (absl::string_view part :
-       absl::StrSplit(absl::string_view(user_agent.data(), user_agent.size()),
-                      absl::ByAnyChar(" \t;,"), absl::SkipEmpty())) {
-    const absl::string_view name = part.substr(0, part.find('/'));
-    if (absl::EqualsIgnoreCase(name, absl::string_view(token.data(), token.size()))) return true;
-  }
-  return false;
-}
-
 UbAuthenticator::UbAuthenticator(UbAuthenticatorOptions options, AvGenerator& generator,
                                  SessionStore& sessions)
     : options_(std::move(options)),
@@ -93,8 +84,9 @@ size_t UbAuthenticator::SweepPending() {
 UbReply UbAuthenticator::Handle(const UbRequest& request) {
   UbReply reply = Dispatch(request);
   // TS 24.109 §4.4.2 / TS 33.220 §4.5.2: the product token tells the UE this BSF takes a TMPI.
-  reply.headers.emplace_back(
-      "Server", options_.tmpi ? absl::StrCat(options_.server, " 3gpp-gba-tmpi") : options_.server);
+  reply.headers.emplace_back("Server", options_.tmpi
+                                           ? absl::StrCat(options_.server, " ", kTokenGbaTmpi)
+                                           : options_.server);
   return reply;
 }
 
@@ -121,7 +113,7 @@ UbReply UbAuthenticator::Dispatch(const UbRequest& request) {
     return Plain(400, absl::StrCat("unsupported digest algorithm \"", auth->algorithm,
                                    "\"; this BSF speaks AKAv1-MD5 (RFC 3310)"));
   }
-  const bool ue_gba_u = HasProductToken(request.user_agent, "3gpp-gba-uicc");
+  const bool ue_gba_u = HasProductToken(request.user_agent, kTokenGbaUicc);
   std::string impi = auth->username;
   if (IsTmpi(auth->username)) {
     std::optional<std::string> known =

@@ -116,10 +116,6 @@ class UbAuthenticator {
   TmpiRegistry tmpis_;
 };
 
-// True when the User-Agent carries this product token (with or without "/version";
-// tokens separated by spaces, ';' or ','), compared case-insensitively.
-bool HasProductToken(std::string_view user_agent, std::string_view token);
-
 }  // namespace gbabridge::bsf
 
 #endif  // GBABRIDGE_BSF_SIM_UB_AUTHENTICATOR_H_

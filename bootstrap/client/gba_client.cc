@@ -7,7 +7,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "bootstrap/client/gba_error.h"
 #include "bootstrap/client/naf_key_derivation.h"
 #include "bootstrap/client/ub_client.h"
@@ -15,6 +14,7 @@
 #include "bootstrap/protocol/bootstrapping_info.h"
 #include "bootstrap/protocol/digest_aka.h"
 #include "bootstrap/protocol/key_derivation.h"
+#include "bootstrap/protocol/product_tokens.h"
 #include "uicc/base/identifiers.h"
 #include "uicc/card_error.h"
 
@@ -264,11 +264,7 @@ class UbExchange {
 // takes a TMPI as username.
 bool OffersTmpi(const UbHttpResponse& reply) {
   for (const std::string& server : reply.Values("server")) {
-    for (absl::string_view token :
-         absl::StrSplit(server, absl::ByAnyChar(" \t,;"), absl::SkipEmpty())) {
-      const absl::string_view name = token.substr(0, token.find('/'));
-      if (absl::EqualsIgnoreCase(name, "3gpp-gba-tmpi")) return true;
-    }
+    if (HasProductToken(server, kTokenGbaTmpi)) return true;
   }
   return false;
 }
@@ -313,8 +309,9 @@ absl::StatusOr<BootstrapSession> GbaClient::Bootstrap(BootstrapStats* stats, con
 
   // TS 24.109 §4.4.2 / Annex B: the product tokens say what the UE supports; a GBA_U UE
   // also sends 3gpp-gba-uicc.
-  const std::string user_agent = absl::StrCat(options_.product, " 3gpp-gba-tmpi",
-                                              *mode == GbaMode::kGbaU ? " 3gpp-gba-uicc" : "");
+  const std::string user_agent =
+      absl::StrCat(options_.product, " ", kTokenGbaTmpi,
+                   *mode == GbaMode::kGbaU ? absl::StrCat(" ", kTokenGbaUicc) : std::string());
   UbExchange exchange(usim_, **ub, *mode, *impi, user_agent, *stats);
 
   const bool try_tmpi = tmpi != nullptr && !tmpi->tmpi.empty() && tmpi->impi == *impi;

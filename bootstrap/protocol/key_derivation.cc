@@ -13,7 +13,6 @@ namespace {
 constexpr size_t kKsSize = 32;    // CK (16) || IK (16), TS 33.220 §4.5.2
 constexpr size_t kRandSize = 16;  // TS 33.220 B.3: L1 = 0x00 0x10
 constexpr size_t kTmpiKeyBytes = 24;
-constexpr char kTmpiRealm[] = "@tmpi.bsf.3gppnetwork.org";
 
 // The KDF itself takes any lengths; these checks catch an empty or mixed-up Ks (e.g. a
 // GBA_U session, whose Ks stays on the card) before it silently yields a wrong key.

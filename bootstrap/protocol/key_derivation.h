@@ -30,6 +30,9 @@ absl::StatusOr<SecretBytes> DeriveKsIntNaf(const SecretBytes& ks, ByteView rand,
 // TMPI (TS 33.220 B.4): base64 of the first 24 bytes of
 // KDF(Ks, 0x01, "gba-me", RAND, IMPI, BSF FQDN || 01 00 00 01 00), then
 // "@tmpi.bsf.3gppnetwork.org".
+// The realm of every TMPI (TS 33.220 B.4).
+inline constexpr char kTmpiRealm[] = "@tmpi.bsf.3gppnetwork.org";
+
 // The TMPI from an already derived Ks_ext_NAF for NAF_Id = BSF FQDN || 01 00 00 01 00 (a
 // GBA_U card computes it in NAF derivation mode): base64 of its first 24 bytes, then the
 // TMPI realm (B.4).

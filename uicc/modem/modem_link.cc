@@ -49,11 +49,25 @@ uint64_t ModemLink::bytes_read() const {
 
 void ModemLink::Close() {
   std::lock_guard<std::recursive_mutex> io(io_mu_);
+  ClosePortLocked();
+  needs_resync_ = false;
+}
+
+void ModemLink::ClosePortLocked() {
   port_.reset();
   lines_.Clear();
-  needs_resync_ = false;
   std::lock_guard<std::mutex> lock(state_mu_);
   open_ = false;
+}
+
+absl::StatusOr<std::optional<SimState>> ModemLink::QuerySim() {
+  absl::StatusOr<AtReply> cpin = Command("AT+CPIN?", "+CPIN:", false, options_.probe_timeout);
+  if (!cpin.ok()) return cpin.status();
+  std::optional<SimState> state;
+  if (!cpin->info.empty()) state = ParseCpinLine(cpin->info.front());
+  if (cpin->final.kind != AtFinalKind::kOk) state = SimStateFromError(cpin->final);
+  if (state.has_value() && !SimPresent(*state)) NoteSimRemoved();
+  return state;
 }
 
 absl::Status ModemLink::EnsureOpen() {
@@ -88,12 +102,7 @@ absl::Status ModemLink::OpenLocked() {
 absl::Status ModemLink::FailedLocked(absl::Status status) {
   // A port that vanished: close; the next command reopens it. (A command that timed out
   // keeps the port: the next command resynchronises first.)
-  if (GetCardErrorReason(status) == CardErrorReason::kCardRemoved) {
-    port_.reset();
-    lines_.Clear();
-    std::lock_guard<std::mutex> lock(state_mu_);
-    open_ = false;
-  }
+  if (GetCardErrorReason(status) == CardErrorReason::kCardRemoved) ClosePortLocked();
   return status;
 }
 
@@ -114,12 +123,7 @@ absl::Status ModemLink::ResynchroniseLocked() {
     }
   }
   // Not even AT: start again from a fresh open next time.
-  port_.reset();
-  lines_.Clear();
-  {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    open_ = false;
-  }
+  ClosePortLocked();
   return CardError(CardErrorReason::kCardUnresponsive,
                    absl::StrCat("the modem at ", options_.port, " does not answer AT"));
 }

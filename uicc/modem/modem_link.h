@@ -60,6 +60,9 @@ class ModemLink {
   absl::StatusOr<AtReply> Command(const std::string& command, const std::string& prefix,
                                   bool bare_numbers = false,
                                   std::optional<absl::Duration> timeout = std::nullopt);
+  // AT+CPIN? (TS 27.007 §8.3): the SIM's state, nullopt when the answer names none. A SIM
+  // that is not there is noted (NoteSimRemoved).
+  absl::StatusOr<std::optional<SimState>> QuerySim();
   // Reads what the modem sent unasked (URCs) without sending anything.
   absl::Status ReadUnsolicited();
   void Close();
@@ -92,6 +95,7 @@ class ModemLink {
                                         bool bare_numbers, absl::Duration timeout);
   void TakeLineLocked(const std::string& line);
   absl::Status FailedLocked(absl::Status status);
+  void ClosePortLocked();
 
   const ModemOptions options_;
   std::recursive_mutex io_mu_;  // one command (or transaction) at a time

@@ -28,19 +28,15 @@ std::optional<ReaderState> ModemPresenceSource::Poll() {
   const uint64_t generation_before = link_->generation();
   if (!link_->EnsureOpen().ok()) return std::nullopt;  // no port: the modem is gone
   link_->ReadUnsolicited().IgnoreError();
-  absl::StatusOr<AtReply> cpin =
-      link_->Command("AT+CPIN?", "+CPIN:", false, link_->options().probe_timeout);
-  if (!cpin.ok()) {
-    if (GetCardErrorReason(cpin.status()) == CardErrorReason::kCardRemoved) return std::nullopt;
+  absl::StatusOr<std::optional<SimState>> sim = link_->QuerySim();
+  if (!sim.ok()) {
+    if (GetCardErrorReason(sim.status()) == CardErrorReason::kCardRemoved) return std::nullopt;
     return last_;  // no answer this time: keep what we knew
   }
-  std::optional<SimState> state;
-  if (!cpin->info.empty()) state = ParseCpinLine(cpin->info.front());
-  if (cpin->final.kind != AtFinalKind::kOk) state = SimStateFromError(cpin->final);
+  const std::optional<SimState> state = *sim;
   bool present =
       state.has_value() ? SimPresent(*state) : (last_.has_value() && last_->card_present);
   if (state == SimState::kBusy && last_.has_value()) present = last_->card_present;
-  if (state.has_value() && !SimPresent(*state)) link_->NoteSimRemoved();
 
   // URCs since the last look: a removal between two polls is a removal even if the SIM
   // is back now.

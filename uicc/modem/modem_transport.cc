@@ -78,14 +78,10 @@ absl::Status ModemTransport::Open() {
   };
   if (absl::Status open = link_->EnsureOpen(); !open.ok()) return unlock(open);
   // TS 27.007 §8.3: is there a SIM at all?
-  absl::StatusOr<AtReply> cpin =
-      link_->Command("AT+CPIN?", "+CPIN:", false, link_->options().probe_timeout);
-  if (!cpin.ok()) return unlock(cpin.status());
-  std::optional<SimState> state;
-  if (!cpin->info.empty()) state = ParseCpinLine(cpin->info.front());
-  if (cpin->final.kind != AtFinalKind::kOk) state = SimStateFromError(cpin->final);
+  absl::StatusOr<std::optional<SimState>> sim = link_->QuerySim();
+  if (!sim.ok()) return unlock(sim.status());
+  const std::optional<SimState> state = *sim;
   if (state.has_value() && !SimPresent(*state)) {
-    link_->NoteSimRemoved();
     return unlock(CardError(CardErrorReason::kNoCard,
                             absl::StrCat("no SIM in the modem at ", link_->options().port, " (",
                                          std::string(SimStateName(*state)), ")")));

@@ -15,6 +15,7 @@
 #include "bootstrap/protocol/base64.h"
 #include "bootstrap/protocol/bootstrapping_info.h"
 #include "bootstrap/protocol/digest_aka.h"
+#include "bootstrap/protocol/product_tokens.h"
 #include "bsf_sim/av_generator.h"
 #include "bsf_sim/in_memory_session_store.h"
 #include "bsf_sim/sqn_scheme.h"
