@@ -268,6 +268,13 @@ absl::StatusOr<Bytes> ParseApduAnswer(std::string_view raw, std::string_view pre
     return absl::DataLossError(
         absl::StrCat(prefix, " response of ", hex.size(), " characters is no response APDU"));
   }
+  // Hex digits only: HexDecode would skip the separators ' ' and ':', and "6A:2" would come
+  // back as one byte, no status word.
+  for (char c : hex) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return absl::DataLossError(absl::StrCat(prefix, " response is not hex"));
+    }
+  }
   absl::StatusOr<Bytes> bytes = HexDecode(hex);
   if (!bytes.ok()) return absl::DataLossError(absl::StrCat(prefix, " response is not hex"));
   return bytes;

@@ -47,6 +47,9 @@ TEST(ApduAnswerTest, LengthCountsHexCharacters) {
   EXPECT_FALSE(ParseApduAnswer("+CSIM: 2,\"90\"", "+CSIM:").ok()) << "no SW1 SW2";
   EXPECT_FALSE(ParseApduAnswer("+CSIM: 3,\"900\"", "+CSIM:").ok()) << "odd";
   EXPECT_FALSE(ParseApduAnswer("+CSIM: 4,\"90ZZ\"", "+CSIM:").ok()) << "not hex";
+  // Found by at_response_fuzz: separators inside the hex made a 1-byte "answer".
+  EXPECT_FALSE(ParseApduAnswer("+CSIM: 4,\"6A:2\"", "+CSIM:").ok()) << "separator";
+  EXPECT_FALSE(ParseApduAnswer("+CSIM: 6,\"90 00 \"", "+CSIM:").ok()) << "spaces";
   EXPECT_FALSE(ParseApduAnswer("+CSIM: x,\"9000\"", "+CSIM:").ok());
   EXPECT_FALSE(ParseApduAnswer("+CSIM: 4", "+CSIM:").ok());
   EXPECT_FALSE(ParseApduAnswer("+CGLA: 4,\"9000\"", "+CSIM:").ok()) << "wrong prefix";
