@@ -17,7 +17,8 @@ DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
   libcurl4-openssl-dev libcpp-httplib-dev libpugixml-dev libsqlite3-dev \
   libspdlog-dev libbenchmark-dev openssl util-linux e2fsprogs faketime \
-  python3 python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf \
+  libfreediameter-dev tshark
 
 # What `make fuzz` needs on top: clang and its libFuzzer/sanitizer runtimes.
 FUZZ_PACKAGES := clang libclang-rt-14-dev

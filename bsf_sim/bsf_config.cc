@@ -17,10 +17,30 @@ namespace gbabridge::bsf {
 namespace {
 
 const std::set<std::string, std::less<>>& KnownKeys() {
-  static const auto* keys = new std::set<std::string, std::less<>>{
-      "ub_listen",     "zn_listen",    "db",           "bsf_name",    "realm",      "lifetime",
-      "nonce_timeout", "ind_bits",     "max_sessions", "ub_tls_cert", "ub_tls_key", "zn_tls_cert",
-      "zn_tls_key",    "zn_client_ca", "naf_tokens",   "ub_threads"};
+  static const auto* keys = new std::set<std::string, std::less<>>{"ub_listen",
+                                                                   "zn_listen",
+                                                                   "db",
+                                                                   "bsf_name",
+                                                                   "realm",
+                                                                   "lifetime",
+                                                                   "nonce_timeout",
+                                                                   "ind_bits",
+                                                                   "max_sessions",
+                                                                   "ub_tls_cert",
+                                                                   "ub_tls_key",
+                                                                   "zn_tls_cert",
+                                                                   "zn_tls_key",
+                                                                   "zn_client_ca",
+                                                                   "naf_tokens",
+                                                                   "ub_threads",
+                                                                   "diameter_listen",
+                                                                   "diameter_identity",
+                                                                   "diameter_realm",
+                                                                   "diameter_tls_port",
+                                                                   "diameter_tls_cert",
+                                                                   "diameter_tls_key",
+                                                                   "diameter_tls_ca",
+                                                                   "diameter_nafs"};
   return *keys;
 }
 
@@ -113,13 +133,15 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
           "config ", path, ": unknown key '", AbslView(key.str()),
           "' (known: ub_listen, zn_listen, db, bsf_name, realm, lifetime, nonce_timeout, "
           "ind_bits, max_sessions, ub_threads, ub_tls_cert, ub_tls_key, zn_tls_cert, zn_tls_key, "
-          "zn_client_ca, [naf_tokens])"));
+          "zn_client_ca, diameter_listen, diameter_identity, diameter_realm, diameter_tls_port, "
+          "diameter_tls_cert, diameter_tls_key, diameter_tls_ca, diameter_nafs, [naf_tokens])"));
     }
   }
   const Reader r(table, path, std::filesystem::path(path).parent_path());
   int64_t ind_bits = config.ind_bits;
   int64_t max_sessions = static_cast<int64_t>(config.max_sessions);
   int64_t ub_threads = static_cast<int64_t>(config.ub_threads);
+  int64_t diameter_tls_port = config.diameter_tls_port;
   for (absl::Status s : {
            r.String("ub_listen", config.ub_listen),
            r.String("zn_listen", config.zn_listen),
@@ -136,12 +158,34 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
            r.Path("zn_tls_cert", config.zn_tls_cert),
            r.Path("zn_tls_key", config.zn_tls_key),
            r.Path("zn_client_ca", config.zn_client_ca),
+           r.String("diameter_listen", config.diameter_listen),
+           r.String("diameter_identity", config.diameter_identity),
+           r.String("diameter_realm", config.diameter_realm),
+           r.Integer("diameter_tls_port", 0, 65535, diameter_tls_port),
+           r.Path("diameter_tls_cert", config.diameter_tls_cert),
+           r.Path("diameter_tls_key", config.diameter_tls_key),
+           r.Path("diameter_tls_ca", config.diameter_tls_ca),
        }) {
     if (!s.ok()) return s;
   }
   config.ind_bits = static_cast<int>(ind_bits);
   config.max_sessions = static_cast<size_t>(max_sessions);
   config.ub_threads = static_cast<size_t>(ub_threads);
+  config.diameter_tls_port = static_cast<int>(diameter_tls_port);
+  if (const toml::node* node = table.get("diameter_nafs"); node != nullptr) {
+    const toml::array* nafs = node->as_array();
+    if (nafs == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config ", path, ": diameter_nafs must be an array of \"IDENTITY[=FQDN,...]\""));
+    }
+    for (const toml::node& naf : *nafs) {
+      if (!naf.is_string()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("config ", path, ": diameter_nafs entries must be strings"));
+      }
+      config.diameter_nafs.push_back(naf.as_string()->get());
+    }
+  }
 
   if (const toml::node* node = table.get("naf_tokens"); node != nullptr) {
     const toml::table* tokens = node->as_table();

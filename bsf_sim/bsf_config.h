@@ -13,6 +13,12 @@
 //   ub_threads    = 64                   # Ub worker threads: one per open HTTP connection
 //   ub_tls_cert = "ub.pem"   ub_tls_key = "ub.key"
 //   zn_tls_cert = "zn.pem"   zn_tls_key = "zn.key"   zn_client_ca = "nafs-ca.pem"
+//   diameter_listen   = "127.0.0.1:3868" # Diameter Zn (TS 29.109), plain TCP, loopback only
+//   diameter_identity = "bsf.example.org"   # Origin-Host; default bsf_name
+//   diameter_realm    = "example.org"       # Origin-Realm; default: identity minus 1st label
+//   diameter_nafs     = ["naf.example.org", "peer.example.org=mef.example.org"]
+//   diameter_tls_port = 5868                # TLS from the first byte, with the three files:
+//   diameter_tls_cert = "bsf.pem"  diameter_tls_key = "bsf.key"  diameter_tls_ca = "ca.pem"
 //   [naf_tokens]                         # plain loopback Zn only
 //   "naf.example.org" = "s3cret"
 //
@@ -55,6 +61,16 @@ struct BsfConfig {
   // (--forget-tmpis) forgets each TMPI at once, to test a UE's fallback to its IMPI.
   bool tmpi = true;
   bool forget_tmpis = false;
+  // Diameter Zn (TS 29.109 §6, diameter_zn_server.h): off unless diameter_listen or
+  // diameter_tls_port is set.
+  std::string diameter_listen;  // HOST:PORT, plain TCP (loopback only)
+  std::string diameter_identity;
+  std::string diameter_realm;
+  int diameter_tls_port = 0;
+  std::string diameter_tls_cert;
+  std::string diameter_tls_key;
+  std::string diameter_tls_ca;
+  std::vector<std::string> diameter_nafs;  // IDENTITY[=FQDN,...]
 };
 
 // Reads the TOML file and overlays its values onto `config`.

@@ -55,7 +55,50 @@ absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& co
       ZnServer::Create(std::move(zn_options), *bsf->sessions_, bsf->subscribers_.get());
   if (!zn.ok()) return zn.status();
   bsf->zn_server_ = *std::move(zn);
+
+  if (!config.diameter_listen.empty() || config.diameter_tls_port != 0) {
+    DiameterZnOptions diameter;
+    diameter.identity =
+        config.diameter_identity.empty() ? config.bsf_name : config.diameter_identity;
+    diameter.realm = config.diameter_realm;
+    if (!config.diameter_listen.empty()) {
+      absl::StatusOr<ListenAddress> listen = ParseListenAddress(config.diameter_listen);
+      if (!listen.ok()) return listen.status();
+      if (listen->port == 0) {
+        return absl::InvalidArgumentError(
+            "--diameter-listen needs a port: freeDiameter cannot pick one (3868 is Diameter's)");
+      }
+      diameter.listen_host = listen->host == "localhost" ? "127.0.0.1" : listen->host;
+      diameter.port = listen->port;
+    }
+    diameter.tls_port = config.diameter_tls_port;
+    diameter.tls_cert_file = config.diameter_tls_cert;
+    diameter.tls_key_file = config.diameter_tls_key;
+    diameter.tls_ca_file = config.diameter_tls_ca;
+    for (const std::string& spec : config.diameter_nafs) {
+      absl::StatusOr<DiameterNaf> naf = ParseDiameterNaf(spec);
+      if (!naf.ok()) return naf.status();
+      diameter.nafs.push_back(*std::move(naf));
+    }
+    if (diameter.nafs.empty()) {
+      return absl::InvalidArgumentError(
+          "Diameter Zn is on but names no NAF: add --diameter-naf IDENTITY[=FQDN,...]");
+    }
+    bsf->diameter_options_ = std::move(diameter);
+  }
   return bsf;
+}
+
+std::string BsfServer::diameter_endpoint() const {
+  if (diameter_server_ == nullptr) return "";
+  const DiameterZnOptions& o = diameter_server_->options();
+  std::string out;
+  if (o.port != 0) out = ListenAddress{o.listen_host, o.port}.WithPort(o.port);
+  if (o.tls_port != 0) {
+    absl::StrAppend(&out, out.empty() ? "" : ",",
+                    "tls:", ListenAddress{o.listen_host, o.tls_port}.WithPort(o.tls_port));
+  }
+  return out;
 }
 
 BsfServer::~BsfServer() { Stop(); }
@@ -65,6 +108,16 @@ absl::Status BsfServer::Start() {
   if (absl::Status s = zn_server_->Start(); !s.ok()) {
     ub_server_->Stop();
     return s;
+  }
+  if (diameter_options_.has_value() && diameter_server_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<DiameterZnServer>> diameter =
+        DiameterZnServer::Start(*diameter_options_, *sessions_, subscribers_.get());
+    if (!diameter.ok()) {
+      zn_server_->Stop();
+      ub_server_->Stop();
+      return diameter.status();
+    }
+    diameter_server_ = *std::move(diameter);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -94,7 +147,9 @@ void BsfServer::Stop() {
   }
   wake_.notify_all();
   if (sweeper_.joinable()) sweeper_.join();
-  // Zn first: a NAF request in flight may still read a session; Ub afterwards.
+  // Zn first: a NAF request in flight may still read a session; Ub afterwards. The
+  // Diameter core runs once per process: it stops here for good.
+  diameter_server_.reset();
   if (zn_server_ != nullptr) zn_server_->Stop();
   if (ub_server_ != nullptr) ub_server_->Stop();
 }

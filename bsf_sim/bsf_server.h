@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "bsf_sim/av_generator.h"
 #include "bsf_sim/bsf_config.h"
+#include "bsf_sim/diameter_zn_server.h"
 #include "bsf_sim/in_memory_session_store.h"
 #include "bsf_sim/subscriber_store.h"
 #include "bsf_sim/ub_authenticator.h"
@@ -47,6 +49,8 @@ class BsfServer {
   int zn_port() const { return zn_server_->port(); }
   std::string ub_endpoint() const { return ub_server_->endpoint(); }
   std::string zn_endpoint() const { return zn_server_->endpoint(); }
+  // "HOST:PORT" of the plain Diameter Zn listener, "tls:PORT", both, or "" when off.
+  std::string diameter_endpoint() const;
 
   SessionStore& sessions() { return *sessions_; }
   SubscriberStore& subscribers() { return *subscribers_; }
@@ -62,6 +66,8 @@ class BsfServer {
   std::unique_ptr<UbAuthenticator> authenticator_;
   std::unique_ptr<UbServer> ub_server_;
   std::unique_ptr<ZnServer> zn_server_;
+  std::optional<DiameterZnOptions> diameter_options_;
+  std::unique_ptr<DiameterZnServer> diameter_server_;
 
   std::mutex mu_;
   std::condition_variable wake_;

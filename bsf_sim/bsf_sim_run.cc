@@ -18,6 +18,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "bsf_sim/bsf_config.h"
 #include "bsf_sim/bsf_server.h"
 #include "bsf_sim/subscriber_import.h"
@@ -65,6 +66,14 @@ struct ServeFlags {
   std::string log_level = "info";
   bool no_tmpi = false;
   bool forget_tmpis = false;
+  std::string diameter_listen;
+  std::string diameter_identity;
+  std::string diameter_realm;
+  std::vector<std::string> diameter_nafs;
+  int diameter_tls_port = 0;
+  std::string diameter_tls_cert;
+  std::string diameter_tls_key;
+  std::string diameter_tls_ca;
 };
 
 int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfServerHooks hooks) {
@@ -99,6 +108,14 @@ int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfSe
   if (given("--zn-tls-cert")) config.zn_tls_cert = flags.zn_tls_cert;
   if (given("--zn-tls-key")) config.zn_tls_key = flags.zn_tls_key;
   if (given("--zn-client-ca")) config.zn_client_ca = flags.zn_client_ca;
+  if (given("--diameter-listen")) config.diameter_listen = flags.diameter_listen;
+  if (given("--diameter-identity")) config.diameter_identity = flags.diameter_identity;
+  if (given("--diameter-realm")) config.diameter_realm = flags.diameter_realm;
+  if (given("--diameter-naf")) config.diameter_nafs = flags.diameter_nafs;
+  if (given("--diameter-tls-port")) config.diameter_tls_port = flags.diameter_tls_port;
+  if (given("--diameter-tls-cert")) config.diameter_tls_cert = flags.diameter_tls_cert;
+  if (given("--diameter-tls-key")) config.diameter_tls_key = flags.diameter_tls_key;
+  if (given("--diameter-tls-ca")) config.diameter_tls_ca = flags.diameter_tls_ca;
   if (flags.no_tmpi) config.tmpi = false;
   if (flags.forget_tmpis) config.forget_tmpis = true;
   for (const std::string& spec : flags.naf_tokens) {
@@ -113,8 +130,15 @@ int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfSe
   spdlog::info("BSF {} ready: realm \"{}\", key lifetime {} s, database {}", config.bsf_name,
                config.realm.empty() ? config.bsf_name : config.realm,
                absl::ToInt64Seconds(config.lifetime), config.db);
-  std::printf("READY ub=%s zn=%s\n", (*server)->ub_endpoint().c_str(),
-              (*server)->zn_endpoint().c_str());
+  const std::string diameter = (*server)->diameter_endpoint();
+  if (!diameter.empty()) {
+    spdlog::info("Diameter Zn (TS 29.109) on {} as {}, NAF peers: {}", diameter,
+                 config.diameter_identity.empty() ? config.bsf_name : config.diameter_identity,
+                 absl::StrJoin(config.diameter_nafs, " "));
+  }
+  std::printf("READY ub=%s zn=%s%s\n", (*server)->ub_endpoint().c_str(),
+              (*server)->zn_endpoint().c_str(),
+              diameter.empty() ? "" : absl::StrCat(" diameter=", diameter).c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -194,8 +218,9 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
   ServeFlags flags;
   CLI::App* serve = app.add_subcommand(
       "serve",
-      "run the BSF. Prints \"READY ub=HOST:PORT zn=HOST:PORT\" on stdout when both listeners "
-      "are up; logs to stderr; SIGTERM/SIGINT stop it. Flags override the --config file.");
+      "run the BSF. Prints \"READY ub=HOST:PORT zn=HOST:PORT\" (and \" diameter=...\" with "
+      "Diameter Zn on) on stdout when the listeners are up; logs to stderr; SIGTERM/SIGINT stop "
+      "it. Flags override the --config file.");
   serve
       ->add_option("--config", flags.config,
                    "TOML file with the same settings (keys: ub_listen, zn_listen, db, "
@@ -242,6 +267,31 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
   serve->add_option("--zn-client-ca", flags.zn_client_ca,
                     "CA (PEM) that issues NAF client certificates; a NAF is the subject CN or "
                     "a DNS subjectAltName of its certificate");
+  // Diameter Zn (TS 29.109 §6), for NAFs that speak Diameter (diameter_zn_server.h).
+  serve->add_option("--diameter-listen", flags.diameter_listen,
+                    "Diameter Zn over plain TCP on HOST:PORT (loopback only, e.g. "
+                    "127.0.0.1:3868); off by default");
+  serve->add_option("--diameter-identity", flags.diameter_identity,
+                    "this BSF's Diameter Identity, Origin-Host (default: --bsf-name)");
+  serve->add_option("--diameter-realm", flags.diameter_realm,
+                    "Origin-Realm (default: the identity without its first label)");
+  serve->add_option("--diameter-naf", flags.diameter_nafs,
+                    "IDENTITY[=FQDN,...]: a NAF's Diameter Identity that may connect, and the "
+                    "NAF FQDNs whose keys it may have (default: the identity); repeatable");
+  serve
+      ->add_option("--diameter-tls-port", flags.diameter_tls_port,
+                   "Diameter Zn over TLS (from the first byte, RFC 6733 §13) on this port")
+      ->check(CLI::Range(1, 65535));
+  serve
+      ->add_option("--diameter-tls-cert", flags.diameter_tls_cert,
+                   "Diameter TLS certificate (PEM), naming the Diameter identity")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--diameter-tls-key", flags.diameter_tls_key, "its private key (PEM)")
+      ->check(CLI::ExistingFile);
+  serve
+      ->add_option("--diameter-tls-ca", flags.diameter_tls_ca,
+                   "CA (PEM) of this BSF's certificate and of the NAFs' certificates")
+      ->check(CLI::ExistingFile);
   serve->callback([&] { exit_code = RunServe(flags, *serve, std::move(hooks)); });
 
   CLI::App* subscribers = app.add_subcommand("subscribers", "manage the HSS subscriber database");

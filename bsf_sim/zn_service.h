@@ -2,19 +2,14 @@
 // session (TS 33.220 §4.5.3 step 3-4, §5.3.3 for GBA_U; TS 29.109 §4.3 Zn
 // Bootstrapping-Info-Request/Answer; here over gRPC).
 //
-// Order of checks, each with its gRPC code:
-//  1. the caller is a known NAF (NafAuthenticator)             UNAUTHENTICATED
-//  2. B-TID and NAF_Id well formed (naf_id.h, Annex H)          INVALID_ARGUMENT
-//  3. the NAF_Id's FQDN is one of the caller's own names        PERMISSION_DENIED
-//     (TS 33.220 §4.5.3: "the BSF shall verify that the NAF is authorised" and the NAF
-//     may only obtain keys bound to its own FQDN)
-//  4. the session exists and has not expired                    NOT_FOUND
-//     (the NAF then makes the UE bootstrap again, TS 24.109 §5.2.4)
-// Then: Ks_NAF (GBA_ME) or Ks_ext_NAF (GBA_U), plus Ks_int_NAF for a GBA_U session when the
-// NAF says it is GBA_U-aware (TS 33.220 §5.3.3, B.3); key_expiry, bootstrap_time, gba_type,
-// the IMPI, and the USS (TS 33.220 §4.4.6): those of the GAA service the NAF names
-// (gaa_service_id), else those of its FQDN. A subscriber with USS is served only to the NAFs
-// and services its USS list: PERMISSION_DENIED otherwise, before any key is derived.
+// The caller is authenticated first (NafAuthenticator: UNAUTHENTICATED), then ZnLookup
+// (zn_lookup.h, shared with the Diameter Zn server) decides, its refusals mapped to:
+//   malformed B-TID or NAF_Id                                   INVALID_ARGUMENT
+//   NAF_Id of another NAF, or a NAF the subscriber's USS omit   PERMISSION_DENIED
+//   unknown or expired B-TID (the UE must bootstrap again)      NOT_FOUND
+//   subscriber database unreadable                              UNAVAILABLE
+// The USS returned are those of the GAA service the NAF names (gaa_service_id), else
+// those of its FQDN (TS 33.220 §4.4.6).
 //
 // The keys leave as protobuf bytes (std::string inside the message): gRPC owns that
 // buffer, so it is not wiped after sending, unlike every other copy in bsf-sim.
@@ -25,6 +20,7 @@
 #include "bsf_sim/naf_authenticator.h"
 #include "bsf_sim/session_store.h"
 #include "bsf_sim/subscriber_store.h"
+#include "bsf_sim/zn_lookup.h"
 
 namespace gbabridge::bsf {
 
@@ -38,13 +34,9 @@ class ZnService final : public ::bsf::v1::Zn::Service {
                          ::bsf::v1::GetNafKeyResponse* response) override;
 
  private:
-  const SessionStore& sessions_;
-  SubscriberStore* subscribers_;
+  ZnLookup lookup_;
   const NafAuthenticator& authenticator_;
 };
-
-// B-TID syntax (TS 33.220 §4.5.2): "base64(RAND)@domain", printable ASCII, <= 255 chars.
-absl::Status ValidateBtid(std::string_view btid);
 
 }  // namespace gbabridge::bsf
 

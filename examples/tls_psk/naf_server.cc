@@ -5,6 +5,8 @@
 //
 //   gba-tls-naf --listen 127.0.0.1:4433 --naf-fqdn mef.example.com
 //       --zn 127.0.0.1:50051 --zn-token demo-token
+//   gba-tls-naf --listen 127.0.0.1:4433 --naf-fqdn mef.example.com
+//       --zn-diameter bsf.gba.test@127.0.0.1:3868          (Zn over Diameter, TS 29.109)
 //
 // Prints "READY tls=HOST:PORT" on stdout once it listens, then one log line per
 // connection on stderr (identity, B-TID, cipher; never a key). Connections are served one
@@ -20,6 +22,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "bootstrap/protocol/naf_id.h"
+#include "examples/tls_psk/diameter_zn_fetcher.h"
 #include "examples/tls_psk/psk_tls.h"
 #include "examples/tls_psk/tcp.h"
 #include "examples/tls_psk/zn_key_source.h"
@@ -80,6 +83,37 @@ int main(int argc, char** argv) {
   key->needs(cert, ca);
   ca->needs(cert, key);
   token->excludes(cert);
+  // Zn over Diameter (TS 29.109 §6) instead of gRPC.
+  std::string zn_diameter;
+  gbabridge::examples::DiameterZnSettings diameter;
+  auto* zn_diameter_option =
+      app.add_option("--zn-diameter", zn_diameter,
+                     "get keys over Diameter Zn from the BSF peer IDENTITY@HOST:PORT (e.g. "
+                     "bsf.gba.test@127.0.0.1:3868) instead of gRPC --zn");
+  app.add_option("--diameter-identity", diameter.identity,
+                 "this NAF's Diameter Identity (default: --naf-fqdn); the BSF must list it")
+      ->needs(zn_diameter_option);
+  app.add_option("--diameter-realm", diameter.realm,
+                 "this NAF's Diameter realm (default: the identity without its first label)")
+      ->needs(zn_diameter_option);
+  app.add_option("--zn-diameter-realm", diameter.bsf_realm,
+                 "the BSF's realm, Destination-Realm (default: its identity without the first "
+                 "label)")
+      ->needs(zn_diameter_option);
+  auto* d_cert = app.add_option("--diameter-tls-cert", diameter.tls_cert_file,
+                                "Diameter over TLS: this NAF's certificate (PEM)")
+                     ->check(CLI::ExistingFile)
+                     ->needs(zn_diameter_option);
+  auto* d_key = app.add_option("--diameter-tls-key", diameter.tls_key_file, "its private key")
+                    ->check(CLI::ExistingFile);
+  auto* d_ca = app.add_option("--diameter-tls-ca", diameter.tls_ca_file,
+                              "the CA of both certificates (PEM); the BSF's must name its "
+                              "Diameter identity")
+                   ->check(CLI::ExistingFile);
+  d_cert->needs(d_key, d_ca);
+  d_key->needs(d_cert, d_ca);
+  d_ca->needs(d_cert, d_key);
+  zn_diameter_option->excludes(token)->excludes(cert);
   app.add_flag("--once", once, "serve one connection, then exit (status 0 if it succeeded)");
   app.add_option("--lookup", lookup_identity,
                  "do not serve: fetch the key for this PSK identity (\"3GPP-bootstrapping"
@@ -93,25 +127,41 @@ int main(int argc, char** argv) {
     return Fail(kExitUsage, absl::StrCat("--naf-fqdn: ", fqdn.message()));
   }
   const bool use_tls = !zn_tls.cert_file.empty();
-  if (!use_tls && zn_token.empty()) {
+  const bool use_diameter = !zn_diameter.empty();
+  if (!use_diameter && !use_tls && zn_token.empty()) {
     return Fail(kExitUsage,
                 "the NAF must authenticate to the BSF: give --zn-token, or --zn-tls-cert, "
-                "--zn-tls-key and --zn-ca");
+                "--zn-tls-key and --zn-ca (or use Diameter: --zn-diameter)");
   }
   absl::StatusOr<HostPort> listen_address = gbabridge::examples::ParseHostPort(listen, true);
   if (!listen_address.ok()) return Fail(kExitUsage, listen_address.status().message());
-  absl::StatusOr<HostPort> zn_address = gbabridge::examples::ParseHostPort(zn);
-  if (!zn_address.ok()) return Fail(kExitUsage, zn_address.status().message());
-
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      gbabridge::examples::MakeZnChannel(*zn_address, use_tls ? &zn_tls : nullptr);
-  if (!channel.ok()) return Fail(kExitUsage, channel.status().message());
   gbabridge::examples::ZnKeySourceOptions key_options;
   key_options.naf_fqdn = naf_fqdn;
-  key_options.bearer_token = gbabridge::SecretBytes::CopyFrom(gbabridge::AsBytes(zn_token));
+  std::unique_ptr<gbabridge::examples::ZnKeyFetcher> fetcher;
+  if (use_diameter) {
+    if (absl::Status s = gbabridge::examples::ParseDiameterPeer(zn_diameter, diameter); !s.ok()) {
+      return Fail(kExitUsage, s.message());
+    }
+    if (diameter.identity.empty()) diameter.identity = naf_fqdn;
+    diameter.tls = !diameter.tls_cert_file.empty();
+    absl::StatusOr<std::unique_ptr<gbabridge::examples::DiameterZnFetcher>> connected =
+        gbabridge::examples::DiameterZnFetcher::Connect(diameter, absl::Seconds(10),
+                                                        key_options.timeout);
+    if (!connected.ok()) return Fail(kExitFailure, connected.status().message());
+    fetcher = *std::move(connected);
+  } else {
+    absl::StatusOr<HostPort> zn_address = gbabridge::examples::ParseHostPort(zn);
+    if (!zn_address.ok()) return Fail(kExitUsage, zn_address.status().message());
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        gbabridge::examples::MakeZnChannel(*zn_address, use_tls ? &zn_tls : nullptr);
+    if (!channel.ok()) return Fail(kExitUsage, channel.status().message());
+    fetcher = std::make_unique<gbabridge::examples::GrpcZnFetcher>(
+        ::bsf::v1::Zn::NewStub(*channel),
+        gbabridge::SecretBytes::CopyFrom(gbabridge::AsBytes(zn_token)), key_options.timeout);
+  }
   gbabridge::Cleanse(
       std::span<uint8_t>(reinterpret_cast<uint8_t*>(zn_token.data()), zn_token.size()));
-  gbabridge::examples::ZnKeySource keys(::bsf::v1::Zn::NewStub(*channel), std::move(key_options));
+  gbabridge::examples::ZnKeySource keys(std::move(fetcher), std::move(key_options));
   if (!lookup_identity.empty()) {
     // What the TLS server does for each handshake (psk_tls.cc), without the handshake:
     // identity -> B-TID -> Zn -> Ks_(ext_)NAF.
@@ -123,11 +173,13 @@ int main(int argc, char** argv) {
     const std::string shown = show_key ? psk->RevealHex() : "(hidden; --show-key to print)";
     if (json) {
       std::cout << "{\"naf\": \"" << naf_fqdn << "\", \"btid\": \"" << identity->btid
-                << "\", \"psk_identity\": \"" << identity->ToString() << "\"";
+                << "\", \"psk_identity\": \"" << identity->ToString() << "\", \"zn\": \""
+                << (use_diameter ? "diameter" : "grpc") << "\"";
       if (show_key) std::cout << ", \"key\": \"" << shown << "\"";
       std::cout << "}" << std::endl;
     } else {
-      std::cout << "NAF " << naf_fqdn << " got from the BSF over Zn, for B-TID " << identity->btid
+      std::cout << "NAF " << naf_fqdn << " got from the BSF over "
+                << (use_diameter ? "Diameter Zn" : "Zn") << ", for B-TID " << identity->btid
                 << ":\n  key (" << psk->size() << " bytes): " << shown << std::endl;
     }
     return kExitOk;

@@ -90,7 +90,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeZnChannel(const HostPort& zn,
 
 ZnKeySource::ZnKeySource(std::unique_ptr<::bsf::v1::Zn::StubInterface> stub,
                          ZnKeySourceOptions options)
-    : stub_(std::move(stub)), options_(std::move(options)) {}
+    : fetcher_(std::make_unique<GrpcZnFetcher>(std::move(stub), options.bearer_token.Clone(),
+                                               options.timeout)),
+      options_(std::move(options)) {}
+
+ZnKeySource::ZnKeySource(std::unique_ptr<ZnKeyFetcher> fetcher, ZnKeySourceOptions options)
+    : fetcher_(std::move(fetcher)), options_(std::move(options)) {}
 
 int ZnKeySource::zn_calls() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -121,10 +126,15 @@ absl::StatusOr<SecretBytes> ZnKeySource::GetKey(const PskIdentity& identity) {
   return key;
 }
 
-absl::StatusOr<ZnKeySource::Entry> ZnKeySource::FetchFromBsf(const PskIdentity& identity) {
+GrpcZnFetcher::GrpcZnFetcher(std::unique_ptr<::bsf::v1::Zn::StubInterface> stub,
+                             SecretBytes bearer_token, std::chrono::milliseconds timeout)
+    : stub_(std::move(stub)), bearer_token_(std::move(bearer_token)), timeout_(timeout) {}
+
+absl::StatusOr<ZnFetchedKey> GrpcZnFetcher::Fetch(const std::string& naf_fqdn,
+                                                  const PskIdentity& identity) {
   ::bsf::v1::GetNafKeyRequest request;
   request.set_btid(identity.btid);
-  request.set_naf_fqdn(options_.naf_fqdn);
+  request.set_naf_fqdn(naf_fqdn);
   const UaSecurityProtocolId::Octets ua = TlsUaId().octets();
   request.set_ua_security_protocol_id(std::string(ua.begin(), ua.end()));
   // The "-uicc" prefix announces a GBA_U key; a GBA_U-aware NAF says so on Zn (TS 29.109,
@@ -132,41 +142,48 @@ absl::StatusOr<ZnKeySource::Entry> ZnKeySource::FetchFromBsf(const PskIdentity& 
   request.set_gba_u_aware(identity.gba_u);
 
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + options_.timeout);
-  if (!options_.bearer_token.empty()) {
+  context.set_deadline(std::chrono::system_clock::now() + timeout_);
+  if (!bearer_token_.empty()) {
     std::string authorization = "Bearer ";
-    authorization.append(reinterpret_cast<const char*>(options_.bearer_token.data()),
-                         options_.bearer_token.size());
+    authorization.append(reinterpret_cast<const char*>(bearer_token_.data()), bearer_token_.size());
     context.AddMetadata("authorization", authorization);
     Wipe(&authorization);
   }
   ::bsf::v1::GetNafKeyResponse response;
   grpc::Status status = stub_->GetNafKey(&context, request, &response);
+  ZnFetchedKey fetched;
+  fetched.key = SecretBytes::CopyFrom(AsBytes(response.ks_naf()));
+  Wipe(response.mutable_ks_naf());
+  Wipe(response.mutable_ks_int_naf());  // Ks_int_NAF: not used by this NAF
+  if (!status.ok()) return FromZnStatus(status, naf_fqdn);
+  fetched.gba_u = response.gba_type() == ::bsf::v1::GBA_TYPE_U;
+  if (!response.has_key_expiry()) {
+    return absl::DataLossError("the BSF's answer has no key_expiry");
+  }
+  fetched.expiry = absl::FromUnixSeconds(response.key_expiry().seconds()) +
+                   absl::Nanoseconds(response.key_expiry().nanos());
+  return fetched;
+}
+
+absl::StatusOr<ZnKeySource::Entry> ZnKeySource::FetchFromBsf(const PskIdentity& identity) {
+  absl::StatusOr<ZnFetchedKey> fetched = fetcher_->Fetch(options_.naf_fqdn, identity);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++zn_calls_;
   }
+  if (!fetched.ok()) return fetched.status();
   Entry entry;
-  entry.key = SecretBytes::CopyFrom(AsBytes(response.ks_naf()));
-  Wipe(response.mutable_ks_naf());
-  Wipe(response.mutable_ks_int_naf());  // Ks_int_NAF: not used by this NAF
-  if (!status.ok()) return FromZnStatus(status, options_.naf_fqdn);
-
+  entry.key = std::move(fetched->key);
   if (entry.key.size() != kNafKeySize) {
     return absl::DataLossError(absl::StrCat("the BSF sent a ", entry.key.size(),
                                             "-byte ks_naf; Ks_NAF is ", kNafKeySize, " bytes"));
   }
-  entry.gba_u = response.gba_type() == ::bsf::v1::GBA_TYPE_U;
+  entry.gba_u = fetched->gba_u;
   if (identity.gba_u && !entry.gba_u) {
     return absl::FailedPreconditionError(
         "the identity says GBA_U (3GPP-bootstrapping-uicc.) but the BSF's session is GBA_ME");
   }
-  if (!response.has_key_expiry()) {
-    return absl::DataLossError("the BSF's answer has no key_expiry");
-  }
-  const absl::Time expiry = absl::FromUnixSeconds(response.key_expiry().seconds()) +
-                            absl::Nanoseconds(response.key_expiry().nanos());
-  const absl::Duration remaining = expiry - absl::Now();
+  const absl::Duration remaining = fetched->expiry - absl::Now();
   if (remaining <= absl::ZeroDuration()) {
     return absl::NotFoundError("the BSF's session for this B-TID has expired");
   }

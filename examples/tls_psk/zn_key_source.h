@@ -23,6 +23,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "examples/tls_psk/psk_tls.h"
 #include "examples/tls_psk/tcp.h"
@@ -48,9 +49,42 @@ struct ZnKeySourceOptions {
   size_t max_cached_keys = 1024;            // bounds memory against many B-TIDs
 };
 
+// One key as the BSF sent it, whatever the Zn transport.
+struct ZnFetchedKey {
+  SecretBytes key;     // Ks_NAF or Ks_ext_NAF, 32 bytes
+  bool gba_u = false;  // the session is GBA_U (or unknown: false)
+  absl::Time expiry;   // UTC, from the BSF
+};
+
+// Asks the BSF once: gRPC (GrpcZnFetcher, below) or Diameter (diameter_zn_fetcher.h).
+class ZnKeyFetcher {
+ public:
+  virtual ~ZnKeyFetcher() = default;
+  // Errors as ZnKeySource::GetKey documents them.
+  virtual absl::StatusOr<ZnFetchedKey> Fetch(const std::string& naf_fqdn,
+                                             const PskIdentity& identity) = 0;
+};
+
+// bsf.v1.Zn/GetNafKey over a gRPC channel, with the bearer token when one is given.
+class GrpcZnFetcher : public ZnKeyFetcher {
+ public:
+  GrpcZnFetcher(std::unique_ptr<::bsf::v1::Zn::StubInterface> stub, SecretBytes bearer_token,
+                std::chrono::milliseconds timeout);
+  absl::StatusOr<ZnFetchedKey> Fetch(const std::string& naf_fqdn,
+                                     const PskIdentity& identity) override;
+
+ private:
+  std::unique_ptr<::bsf::v1::Zn::StubInterface> stub_;
+  SecretBytes bearer_token_;
+  std::chrono::milliseconds timeout_;
+};
+
 class ZnKeySource : public NafKeySource {
  public:
+  // Over gRPC (bearer_token and timeout from the options).
   ZnKeySource(std::unique_ptr<::bsf::v1::Zn::StubInterface> stub, ZnKeySourceOptions options);
+  // Over any transport.
+  ZnKeySource(std::unique_ptr<ZnKeyFetcher> fetcher, ZnKeySourceOptions options);
 
   // A cached key while it is valid; otherwise asks the BSF. Errors: NotFound (the BSF does
   // not know the B-TID or it expired), FailedPrecondition (the identity's prefix does not
@@ -73,7 +107,7 @@ class ZnKeySource : public NafKeySource {
   absl::StatusOr<Entry> FetchFromBsf(const PskIdentity& identity);
   void Insert(const std::string& btid, Entry entry);
 
-  std::unique_ptr<::bsf::v1::Zn::StubInterface> stub_;
+  std::unique_ptr<ZnKeyFetcher> fetcher_;
   ZnKeySourceOptions options_;
   mutable std::mutex mutex_;
   std::map<std::string, Entry> cache_;  // by B-TID

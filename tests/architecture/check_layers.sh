@@ -35,6 +35,8 @@ forbid bootstrap/client 'uicc/soft_usim/|bootstrap/(wire|daemon|cli)/|bsf_sim/' 
 forbid bootstrap/wire 'uicc/soft_usim/|bootstrap/(daemon|cli)/|bsf_sim/' "shared by daemon and CLI"
 forbid bootstrap/daemon 'uicc/soft_usim/|bootstrap/cli/|bsf_sim/' "the daemon ships without the simulator"
 forbid bootstrap/cli 'uicc/soft_usim/|bootstrap/daemon/|bsf_sim/' "the CLI talks to the daemon over gRPC only"
+# Zn over Diameter (proto/zn_diameter): an API definition for the BSF and NAFs; base only.
+forbid proto/zn_diameter 'uicc/[a-z_]+\.h|uicc/soft_usim/|bootstrap/|bsf_sim/|examples/' "the NAF and the BSF share it"
 forbid bsf_sim 'uicc/[a-z_]+\.h|uicc/soft_usim/|bootstrap/(client|wire|daemon|cli)/' "a BSF has no card"
 
 # The shipped binaries carry no simulator.

@@ -1,0 +1,216 @@
+// Zn over Diameter (TS 29.109 §6), end to end with real processes: bsf-sim serving
+// Diameter Zn (freeDiameter), the example NAF gba-tls-naf as a Diameter client in its own
+// process (freeDiameter: one core per process), and gbabridged with soft-usim behind
+// pcscd + vpcd giving the device's key. The key the NAF gets over Diameter must equal the
+// one the card derived (GBA_U: Ks_ext_NAF computed by soft-usim, not by the BSF's code),
+// and Wireshark's own Diameter dissector (tshark) must decode the exchange as 3GPP Zn.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/e2e/daemon_e2e_fixture.h"
+#include "tests/e2e/gbabridged_process.h"
+#include "tests/integration/bsf_sim_process.h"
+#include "tests/integration/cli_runner.h"
+#include "uicc/base/bytes.h"
+
+namespace gbabridge::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+constexpr char kBsfIdentity[] = "bsf.test.example";  // BsfSimProcess's --bsf-name
+
+// A free TCP port on 127.0.0.1 (freeDiameter cannot bind port 0 and report it).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+class DiameterZnE2eTest : public DaemonE2eTest {
+ protected:
+  void StartDiameterBsf() {
+    port_ = FreePort();
+    BsfSimOptions options;
+    options.extra_serve_args = {"--diameter-listen", absl::StrCat("127.0.0.1:", port_),
+                                "--diameter-naf",    kMef,
+                                "--diameter-naf",    "naf2.test.example=other.example.com"};
+    StartBsf(options);
+  }
+  std::string Peer() const { return absl::StrCat(kBsfIdentity, "@127.0.0.1:", port_); }
+  // gba-tls-naf --lookup over Diameter, as `identity` (default: the NAF FQDN).
+  CommandResult Lookup(const std::string& psk_identity, const std::string& naf = kMef,
+                       const std::string& identity = "") {
+    return RunCommand(absl::StrCat(GBABRIDGE_TLS_NAF_BIN, " --naf-fqdn ", naf, " --zn-diameter ",
+                                   Peer(), identity.empty() ? "" : " --diameter-identity ",
+                                   identity, " --lookup '", psk_identity, "' --json --show-key"));
+  }
+  // The device's key from gbabridged (soft-usim's GBA_U NAF derivation).
+  nlohmann::json DeviceKey() {
+    CommandResult cli =
+        RunCli(Cli("naf-key --naf mef.example.com --tls-suite 0x00AE --json --show-key"));
+    EXPECT_EQ(cli.exit_code, 0) << cli.output;
+    return nlohmann::json::parse(cli.out);
+  }
+
+  int port_ = 0;
+};
+
+TEST_F(DiameterZnE2eTest, NafKeyOverDiameterEqualsTheCardsAndServesTlsPsk) {
+  StartDiameterBsf();
+  StartDaemon();
+  const nlohmann::json device = DeviceKey();
+  const std::string btid = device.at("btid");
+  ASSERT_EQ(device.at("gba_mode"), "GBA_U");
+
+  // The NAF over Diameter: the same key as the card's, and as the gRPC Zn's.
+  CommandResult naf = Lookup(device.at("psk_identity"));
+  ASSERT_EQ(naf.exit_code, 0) << naf.output;
+  const nlohmann::json got = nlohmann::json::parse(naf.out);
+  EXPECT_EQ(got.at("zn"), "diameter");
+  EXPECT_EQ(got.at("key"), device.at("key"));
+  EXPECT_EQ(HexEncode(AsBytes(ZnKey(btid).ks_naf())), got.at("key").get<std::string>());
+
+  // The TLS-PSK NAF keyed over Diameter, the device keyed by gbabridged.
+  const fs::path naf_log = dir_ / "naf.log";
+  auto server = ChildProcess::Start({GBABRIDGE_TLS_NAF_BIN, "--listen", "127.0.0.1:0", "--naf-fqdn",
+                                     kMef, "--zn-diameter", Peer(), "--once"},
+                                    naf_log);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::smatch m;
+  std::string naf_out;
+  const std::regex ready(R"(READY tls=(\S+))");
+  for (int i = 0; i < 400 && !std::regex_search(naf_out, m, ready); ++i) {
+    std::this_thread::sleep_for(25ms);
+    naf_out = ReadFile(naf_log);
+  }
+  ASSERT_TRUE(std::regex_search(naf_out, m, ready)) << naf_out;
+  const CommandResult tls = RunCommand(
+      absl::StrCat(GBABRIDGE_TLS_DEVICE_BIN, " --daemon ", daemon_->target(), " --naf-host ", kMef,
+                   " --connect ", m[1].str(), " --message 'over diameter'"));
+  EXPECT_EQ(tls.exit_code, 0) << tls.output << "\nNAF:\n" << ReadFile(naf_log);
+  EXPECT_THAT(tls.output, HasSubstr("over diameter"));
+}
+
+TEST_F(DiameterZnE2eTest, RefusalsCarryTheZnResultCodes) {
+  StartDiameterBsf();
+  StartDaemon();
+  const nlohmann::json device = DeviceKey();
+  const std::string btid = device.at("btid");
+
+  // 5403: a B-TID the BSF never issued (the NAF must make the UE bootstrap again).
+  CommandResult unknown = Lookup("3GPP-bootstrapping.AAAAAAAAAAAAAAAAAAAAAA==@bsf.test.example");
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+  EXPECT_THAT(unknown.output, HasSubstr("5403 DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID"));
+  // 5402: a listed peer asking for another NAF's key.
+  CommandResult other = Lookup(device.at("psk_identity"), kMef, "naf2.test.example");
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_THAT(other.output, HasSubstr("5402 DIAMETER_ERROR_NOT_AUTHORIZED"));
+  // The same peer gets the keys of the FQDN it is configured for.
+  CommandResult own =
+      Lookup("3GPP-bootstrapping-uicc." + btid, "other.example.com", "naf2.test.example");
+  EXPECT_EQ(own.exit_code, 0) << own.output;
+  EXPECT_EQ(HexEncode(AsBytes(ZnKey(btid, "other.example.com").ks_naf())),
+            nlohmann::json::parse(own.out).at("key").get<std::string>());
+  // A peer bsf-sim does not list is refused in CER/CEA (DIAMETER_UNKNOWN_PEER).
+  CommandResult stranger = Lookup(device.at("psk_identity"), kMef, "stranger.test.example");
+  EXPECT_EQ(stranger.exit_code, 1) << stranger.output;
+  EXPECT_THAT(stranger.output, HasSubstr("BSF unreachable over Diameter"));
+  EXPECT_THAT(ReadFile(dir_ / "bsf-sim-1.log"), HasSubstr("DIAMETER_UNKNOWN_PEER"))
+      << "bsf-sim's log should say why";
+}
+
+// Wireshark's dissector, not ours, decodes a capture of the exchange on loopback: command
+// 310 of application 16777220, and the Zn AVPs with the values both ends used.
+TEST_F(DiameterZnE2eTest, TsharkDecodesTheExchangeAsThreeGppZn) {
+  if (std::system("command -v tshark >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "tshark is not installed (Debian: tshark; `make test` installs it)";
+  }
+  StartDiameterBsf();
+  StartDaemon();
+  const nlohmann::json device = DeviceKey();
+  const std::string btid = device.at("btid");
+
+  const fs::path pcap = dir_ / "zn.pcap";
+  const fs::path capture_log = dir_ / "tshark-capture.log";
+  auto capture = ChildProcess::Start(
+      {"tshark", "-i", "lo", "-f", absl::StrCat("tcp port ", port_), "-w", pcap.string()},
+      capture_log);
+  ASSERT_TRUE(capture.ok()) << capture.status();
+  std::string capture_out;
+  for (int i = 0; i < 400 && capture_out.find("Capturing on") == std::string::npos; ++i) {
+    if (!capture->running()) break;
+    std::this_thread::sleep_for(25ms);
+    capture_out = ReadFile(capture_log);
+  }
+  if (capture_out.find("Capturing on") == std::string::npos) {
+    GTEST_SKIP() << "cannot capture on the loopback interface here (needs CAP_NET_RAW): "
+                 << capture_out;
+  }
+  CommandResult naf = Lookup(device.at("psk_identity"));
+  ASSERT_EQ(naf.exit_code, 0) << naf.output;
+  const std::string key = nlohmann::json::parse(naf.out).at("key");
+  CommandResult unknown = Lookup("3GPP-bootstrapping.AAAAAAAAAAAAAAAAAAAAAA==@bsf.test.example");
+  EXPECT_EQ(unknown.exit_code, 1);
+  std::this_thread::sleep_for(500ms);  // let the last segments reach the file
+  capture->Signal(SIGINT);
+  for (int i = 0; i < 200 && capture->running(); ++i) std::this_thread::sleep_for(25ms);
+
+  const CommandResult decoded = RunCommand(absl::StrCat(
+      "tshark -r ", pcap.string(), " -d tcp.port==", port_, ",diameter -Y diameter.cmd.code==310",
+      " -T fields -E separator='|' -e diameter.flags.request -e diameter.applicationId",
+      " -e diameter.Transaction-Identifier -e diameter.NAF-Hostname",
+      " -e diameter.GBA_U-Awareness-Indicator -e diameter.User-Name",
+      " -e diameter.ME-Key-Material -e diameter.UICC-Key-Material",
+      " -e diameter.Key-ExpiryTime -e diameter.Experimental-Result-Code"));
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.output;
+  std::vector<std::vector<std::string>> rows;
+  for (absl::string_view line : absl::StrSplit(decoded.out, '\n', absl::SkipEmpty())) {
+    rows.push_back(absl::StrSplit(line, '|'));
+    ASSERT_EQ(rows.back().size(), 10u) << line;
+  }
+  ASSERT_EQ(rows.size(), 4u) << "two requests and two answers:\n" << decoded.out;
+  auto hex = [](std::string field) {
+    return absl::AsciiStrToLower(absl::StrReplaceAll(field, {{":", ""}}));
+  };
+  // The request: R flag, Zn, the B-TID, NAF-Id = FQDN || 01 00 01 00 AE, GBA_U-aware.
+  EXPECT_EQ(rows[0][0], "1");
+  EXPECT_EQ(rows[0][1], "16777220");
+  EXPECT_EQ(hex(rows[0][2]), HexEncode(AsBytes(btid)));
+  EXPECT_EQ(hex(rows[0][3]), HexEncode(AsBytes(kMef)) + "01000100ae");
+  EXPECT_EQ(rows[0][4], "1");
+  // The answer: the IMPI, Ks_ext_NAF as ME-Key-Material, Ks_int_NAF to a GBA_U-aware NAF,
+  // an NTP expiry Wireshark reads as a date.
+  EXPECT_EQ(rows[1][0], "0");
+  EXPECT_THAT(rows[1][5], HasSubstr("@ims.mnc"));
+  EXPECT_EQ(hex(rows[1][6]), key);
+  EXPECT_EQ(hex(rows[1][7]).size(), 64u);
+  EXPECT_THAT(rows[1][8], ::testing::MatchesRegex(".*20[0-9][0-9].*"));
+  // The unknown B-TID's answer: Experimental-Result-Code 5403, no key.
+  EXPECT_EQ(rows[3][9], "5403");
+  EXPECT_EQ(rows[3][6], "");
+}
+
+}  // namespace
+}  // namespace gbabridge::testing
