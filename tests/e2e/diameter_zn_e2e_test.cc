@@ -141,6 +141,47 @@ TEST_F(DiameterZnE2eTest, RefusalsCarryTheZnResultCodes) {
       << "bsf-sim's log should say why";
 }
 
+// TLS from the first byte (RFC 6733 §13) on bsf-sim's TLS port, no plain port at all: both
+// certificates from one CA, each naming its Diameter identity.
+TEST_F(DiameterZnE2eTest, NafKeyOverDiameterTls) {
+  const fs::path pki = dir_ / "pki";
+  fs::create_directories(pki);
+  const std::string d = pki.string();
+  auto issue = [&](const std::string& name) {
+    return absl::StrCat(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=",
+        name, " -addext subjectAltName=DNS:", name, " -CA ", d, "/ca.pem -CAkey ", d,
+        "/ca.key -keyout ", d, "/", name, ".key -out ", d, "/", name, ".pem");
+  };
+  CommandResult ca = RunCommand(
+      absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+                   "-subj /CN=test-zn-ca -keyout ",
+                   d, "/ca.key -out ", d, "/ca.pem && ", issue(kBsfIdentity), " && ", issue(kMef)));
+  ASSERT_EQ(ca.exit_code, 0) << ca.output;
+
+  port_ = FreePort();
+  BsfSimOptions options;
+  options.extra_serve_args = {"--diameter-tls-port", absl::StrCat(port_),
+                              "--diameter-tls-cert", absl::StrCat(d, "/", kBsfIdentity, ".pem"),
+                              "--diameter-tls-key",  absl::StrCat(d, "/", kBsfIdentity, ".key"),
+                              "--diameter-tls-ca",   d + "/ca.pem",
+                              "--diameter-naf",      kMef};
+  StartBsf(options);
+  StartDaemon();
+  const nlohmann::json device = DeviceKey();
+
+  CommandResult naf = RunCommand(
+      absl::StrCat(GBABRIDGE_TLS_NAF_BIN, " --naf-fqdn ", kMef, " --zn-diameter ", Peer(),
+                   " --diameter-tls-cert ", d, "/", kMef, ".pem --diameter-tls-key ", d, "/", kMef,
+                   ".key --diameter-tls-ca ", d, "/ca.pem --lookup '",
+                   device.at("psk_identity").get<std::string>(), "' --json --show-key"));
+  ASSERT_EQ(naf.exit_code, 0) << naf.output;
+  EXPECT_EQ(nlohmann::json::parse(naf.out).at("key"), device.at("key"));
+  // Without a certificate the NAF cannot reach the TLS-only BSF.
+  CommandResult plain = Lookup(device.at("psk_identity"));
+  EXPECT_EQ(plain.exit_code, 1) << plain.output;
+}
+
 // Wireshark's dissector, not ours, decodes a capture of the exchange on loopback: command
 // 310 of application 16777220, and the Zn AVPs with the values both ends used.
 TEST_F(DiameterZnE2eTest, TsharkDecodesTheExchangeAsThreeGppZn) {
