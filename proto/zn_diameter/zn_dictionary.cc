@@ -6,12 +6,16 @@
 // clang-format on
 
 #include <cerrno>
+#include <cstdarg>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+
+// Exported by libfdcore but not declared in its headers: the RFC 6733 base dictionary.
+extern "C" int fd_dict_base_protocol(struct dictionary* dict);
 
 namespace gbabridge::zn_diameter {
 namespace {
@@ -300,6 +304,30 @@ absl::StatusOr<ZnDictionary> LoadZnDictionary(dictionary* dict) {
     return s;
   }
   return zn;
+}
+
+absl::StatusOr<StandaloneZnDictionary> GetStandaloneZnDictionary() {
+  static const absl::StatusOr<StandaloneZnDictionary>* standalone = [] {
+    auto* result = new absl::StatusOr<StandaloneZnDictionary>(
+        absl::InternalError("libfdproto could not be initialised"));
+    StandaloneZnDictionary d;
+    // Parse errors are the caller's to report: freeDiameter's own lines would only be noise
+    // (and slow a fuzzer down).
+    fd_log_handler_register([](int, const char*, va_list) {});
+    if (fd_libproto_init() != 0 || fd_dict_init(&d.dict) != 0 ||
+        fd_dict_base_protocol(d.dict) != 0) {
+      return result;
+    }
+    absl::StatusOr<ZnDictionary> zn = LoadZnDictionary(d.dict);
+    if (!zn.ok()) {
+      *result = zn.status();
+      return result;
+    }
+    d.zn = *zn;
+    *result = d;
+    return result;
+  }();
+  return *standalone;
 }
 
 }  // namespace gbabridge::zn_diameter

@@ -99,6 +99,15 @@ struct ZnDictionary {
 // the same objects again is harmless: freeDiameter returns the existing ones.
 absl::StatusOr<ZnDictionary> LoadZnDictionary(dictionary* dict);
 
+// A dictionary outside any core, holding the base protocol and Zn: for parsing raw
+// messages in tests and fuzz targets (never together with a DiameterNode in one process).
+// libfdproto is initialised on the first call; the dictionary lives as long as the process.
+struct StandaloneZnDictionary {
+  dictionary* dict = nullptr;
+  ZnDictionary zn;
+};
+absl::StatusOr<StandaloneZnDictionary> GetStandaloneZnDictionary();
+
 }  // namespace gbabridge::zn_diameter
 
 #endif  // GBABRIDGE_PROTO_ZN_DIAMETER_ZN_DICTIONARY_H_

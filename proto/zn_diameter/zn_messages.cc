@@ -5,6 +5,7 @@
 #include <freeDiameter/libfdcore.h>
 // clang-format on
 
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -161,6 +162,39 @@ absl::StatusOr<absl::Time> DecodeNtpTime(ByteView octets) {
   const uint32_t ntp = (uint32_t{octets[0]} << 24) | (uint32_t{octets[1]} << 16) |
                        (uint32_t{octets[2]} << 8) | uint32_t{octets[3]};
   return absl::FromUnixSeconds(static_cast<int64_t>(ntp) - kNtpUnixOffset);
+}
+
+absl::StatusOr<msg*> ParseMessage(dictionary* dict, ByteView bytes) {
+  // RFC 6733 §3: a 20-octet header at least; fd_msg_parse_buffer takes a malloc'd buffer
+  // and owns it on success only.
+  if (bytes.size() < 20) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a Diameter message of ", bytes.size(), " octets: the header alone is 20"));
+  }
+  auto* buffer = static_cast<uint8_t*>(std::malloc(bytes.size()));
+  if (buffer == nullptr) return absl::ResourceExhaustedError("out of memory");
+  std::memcpy(buffer, bytes.data(), bytes.size());
+  msg* message = nullptr;
+  if (int rc = fd_msg_parse_buffer(&buffer, bytes.size(), &message); rc != 0) {
+    std::free(buffer);
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a well-formed Diameter message (", std::strerror(rc), ")"));
+  }
+  fd_pei error{};
+  const int rc = fd_msg_parse_rules(message, dict, &error);
+  if (error.pei_avp_free && error.pei_avp != nullptr) fd_msg_free(error.pei_avp);
+  if (rc != 0) {
+    fd_msg_free(message);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the message breaks the dictionary: ",
+        error.pei_errcode != nullptr ? error.pei_errcode : std::strerror(rc),
+        error.pei_message != nullptr ? absl::StrCat(" (", error.pei_message, ")") : ""));
+  }
+  return message;
+}
+
+void FreeMessage(msg* message) {
+  if (message != nullptr) fd_msg_free(message);
 }
 
 absl::StatusOr<ZnQuery> ReadZnRequest(const ZnDictionary& zn, msg* request) {

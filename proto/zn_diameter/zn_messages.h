@@ -20,6 +20,7 @@
 #include "uicc/base/secret_bytes.h"
 
 struct msg;
+struct dictionary;
 
 namespace gbabridge::zn_diameter {
 
@@ -56,6 +57,13 @@ std::string_view ResultCodeName(uint32_t code);
 // RFC 6733 §4.3.1 Time: NTP seconds (since 1900-01-01) in 4 octets, big-endian.
 Bytes EncodeNtpTime(absl::Time t);
 absl::StatusOr<absl::Time> DecodeNtpTime(ByteView octets);
+
+// A raw Diameter message parsed and checked against `dict`'s rules, as the core does on
+// receipt (RFC 6733 §3, §4; the command ABNF): the message (free it with FreeMessage), or
+// InvalidArgument naming the result code the core would answer with (e.g.
+// "DIAMETER_MISSING_AVP"). Never reads outside `bytes`.
+absl::StatusOr<msg*> ParseMessage(dictionary* dict, ByteView bytes);
+void FreeMessage(msg* message);
 
 // --- BSF side -------------------------------------------------------------------------
 

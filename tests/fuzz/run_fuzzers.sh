@@ -14,7 +14,8 @@ source_dir=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(card_response_fuzz usim_client_fuzz soft_usim_fuzz digest_headers_fuzz
-           bootstrapping_info_fuzz request_validation_fuzz config_fuzz at_response_fuzz)
+           bootstrapping_info_fuzz request_validation_fuzz config_fuzz at_response_fuzz
+           diameter_zn_fuzz)
 fi
 mkdir -p "$build_dir/fuzz-artifacts"
 failed=0
