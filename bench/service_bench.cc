@@ -38,6 +38,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "bench/load_runner.h"
 #include "bench/proc_status.h"
 #include "bench/v1/echo.grpc.pb.h"
@@ -621,6 +622,99 @@ std::vector<Row> BsfPhase(const Options& o) {
   return rows;
 }
 
+// Diameter Zn (TS 29.109 §6): 16 NAF peers, each its own process and connection
+// (zn-diameter-load), asking for the keys of live B-TIDs, beside the same peers sending
+// a request bsf-sim answers without a lookup (5403 on a malformed B-TID).
+std::vector<Row> DiameterPhase(const Options& o) {
+  const int peers = o.zn_clients;
+  const std::string figure =
+      absl::StrCat("bsf-sim Diameter Zn lookups/s, ", peers, " NAF peer connections");
+  const std::string target = ">= 0.7 of a request without lookup";
+  const fs::path dir = fs::path(o.dir) / "diameter";
+  fs::create_directories(dir);
+  const std::vector<testing::UeCredentials> ues = testing::MakeTestSubscribers(o.smoke ? 4 : 64);
+  const int port = testing::FreeLoopbackTcpPort();
+  testing::BsfSimOptions bsf_options;
+  bsf_options.subscribers_json = testing::SubscriberImportJson(ues);
+  bsf_options.extra_serve_args = {"--log-level", "warn", "--diameter-listen",
+                                  absl::StrCat("127.0.0.1:", port)};
+  for (int i = 0; i < peers; ++i) {
+    bsf_options.extra_serve_args.push_back("--diameter-naf");
+    bsf_options.extra_serve_args.push_back(absl::StrCat("naf", i, ".bench.example=", kZnNaf));
+  }
+  absl::StatusOr<std::unique_ptr<testing::BsfSimProcess>> bsf =
+      testing::BsfSimProcess::Start(dir, bsf_options);
+  if (!bsf.ok()) return {Failed(figure, target, bsf.status())};
+  const std::string ub = (*bsf)->ub_address();
+  int ub_port = 0;
+  if (!absl::SimpleAtoi(ub.substr(ub.rfind(':') + 1), &ub_port)) {
+    return {Failed(figure, target, absl::InternalError("cannot read the Ub port from " + ub))};
+  }
+  {
+    testing::SimulatedUe ue("127.0.0.1", ub_port);
+    std::ofstream btids(dir / "btids.txt");
+    for (const testing::UeCredentials& credentials : ues) {
+      absl::StatusOr<std::string> btid = ue.Bootstrap(credentials);
+      if (!btid.ok()) return {Failed(figure, target, btid.status())};
+      btids << *btid << "\n";
+    }
+  }
+  const int rounds = o.smoke ? 1 : o.rounds;
+  const int round_ms = o.smoke ? 200 : o.round_ms;
+  // Every peer starts its rounds at the same moment, after all have connected.
+  const int64_t start_at = absl::ToUnixMillis(absl::Now()) + 4000;
+  std::vector<testing::ChildProcess> children;
+  for (int i = 0; i < peers; ++i) {
+    absl::StatusOr<testing::ChildProcess> child = testing::ChildProcess::Start(
+        {GBABRIDGE_ZN_DIAMETER_LOAD_BIN, "--identity", absl::StrCat("naf", i, ".bench.example"),
+         "--bsf-identity", "bsf.test.example", "--bsf-host", "127.0.0.1", "--bsf-port",
+         absl::StrCat(port), "--naf-fqdn", kZnNaf, "--btids", (dir / "btids.txt").string(),
+         "--rounds", absl::StrCat(rounds), "--round-ms", absl::StrCat(round_ms), "--start-at-ms",
+         absl::StrCat(start_at)},
+        dir / absl::StrCat("peer-", i, ".log"));
+    if (!child.ok()) return {Failed(figure, target, child.status())};
+    children.push_back(*std::move(child));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30) +
+                        milliseconds(2 * rounds * round_ms);
+  for (testing::ChildProcess& child : children) {
+    while (child.running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+  LoadStats with, without;
+  for (int i = 0; i < peers; ++i) {
+    const fs::path log_path = dir / absl::StrCat("peer-", i, ".log");
+    std::ifstream log(log_path);
+    std::string line, last_json;
+    while (std::getline(log, line)) {
+      if (!line.empty() && line.front() == '{') last_json = line;
+    }
+    if (last_json.empty()) {
+      return {Failed(figure, target,
+                     absl::UnavailableError(absl::StrCat("NAF peer ", i, " reported nothing (see ",
+                                                         log_path.string(), ")")))};
+    }
+    const json j = json::parse(last_json);
+    for (auto [key, stats] : {std::pair{"lookup", &with}, std::pair{"no_lookup", &without}}) {
+      const json& s = j.at(key);
+      stats->calls += s.at("calls").get<uint64_t>();
+      stats->errors += s.at("errors").get<uint64_t>();
+      stats->per_second += s.at("per_second").get<double>();
+      stats->seconds = std::max(stats->seconds, s.at("seconds").get<double>());
+      // The slowest peer's percentiles: a conservative summary of the processes.
+      stats->p50_ms = std::max(stats->p50_ms, s.at("p50_ms").get<double>());
+      stats->p99_ms = std::max(stats->p99_ms, s.at("p99_ms").get<double>());
+      if (stats->first_error.empty()) stats->first_error = s.at("first_error").get<std::string>();
+    }
+  }
+  VersusLimit m = MeasuredAgainst(figure, with, "lookups/s", "request without lookup", without,
+                                  "requests/s", target);
+  m.row.verdict = Verdict(with.errors == 0 && without.errors == 0 && m.ratio >= 0.7);
+  m.row.numbers["peers"] = peers;
+  return {m.row};
+}
+
 }  // namespace
 }  // namespace gbabridge::bench
 
@@ -637,8 +731,8 @@ int main(int argc, char** argv) {
                  "bsf phase: subscribers per simulated UE (x UEs x 4 = sessions filled; "
                  "default: 1,000,000 sessions)");
   app.add_option("--ues", o.ue_workers, "bsf phase: concurrent simulated UEs");
-  std::vector<std::string> phases = {"device", "modem", "daemon", "bsf"};
-  app.add_option("--phases", phases, "which phases to run (device, modem, daemon, bsf)")
+  std::vector<std::string> phases = {"device", "modem", "daemon", "bsf", "diameter"};
+  app.add_option("--phases", phases, "which phases to run (device, modem, daemon, bsf, diameter)")
       ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
   const bool own_dir = o.dir.empty();
@@ -655,7 +749,8 @@ int main(int argc, char** argv) {
       {"device", &DevicePhase},
       {"modem", &ModemPhase},
       {"daemon", &DaemonPhase},
-      {"bsf", &BsfPhase}};
+      {"bsf", &BsfPhase},
+      {"diameter", &DiameterPhase}};
   for (const auto& [name, phase] : all) {
     if (std::find(phases.begin(), phases.end(), name) == phases.end()) continue;
     for (const Row& row : phase(o)) {

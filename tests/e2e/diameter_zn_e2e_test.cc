@@ -4,10 +4,7 @@
 // pcscd + vpcd giving the device's key. The key the NAF gets over Diameter must equal the
 // one the card derived (GBA_U: Ks_ext_NAF computed by soft-usim, not by the BSF's code),
 // and Wireshark's own Diameter dissector (tshark) must decode the exchange as 3GPP Zn.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <regex>
@@ -35,23 +32,10 @@ using ::testing::HasSubstr;
 
 constexpr char kBsfIdentity[] = "bsf.test.example";  // BsfSimProcess's --bsf-name
 
-// A free TCP port on 127.0.0.1 (freeDiameter cannot bind port 0 and report it).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 class DiameterZnE2eTest : public DaemonE2eTest {
  protected:
   void StartDiameterBsf() {
-    port_ = FreePort();
+    port_ = FreeLoopbackTcpPort();
     BsfSimOptions options;
     options.extra_serve_args = {"--diameter-listen", absl::StrCat("127.0.0.1:", port_),
                                 "--diameter-naf",    kMef,
@@ -159,7 +143,7 @@ TEST_F(DiameterZnE2eTest, NafKeyOverDiameterTls) {
                    d, "/ca.key -out ", d, "/ca.pem && ", issue(kBsfIdentity), " && ", issue(kMef)));
   ASSERT_EQ(ca.exit_code, 0) << ca.output;
 
-  port_ = FreePort();
+  port_ = FreeLoopbackTcpPort();
   BsfSimOptions options;
   options.extra_serve_args = {"--diameter-tls-port", absl::StrCat(port_),
                               "--diameter-tls-cert", absl::StrCat(d, "/", kBsfIdentity, ".pem"),

@@ -34,6 +34,10 @@ struct BsfSimOptions {
       {"mef.example.com", "mef-token"}, {"other.example.com", "other-token"}};
 };
 
+// A TCP port free on 127.0.0.1 now (for servers that cannot bind port 0 and report it,
+// such as freeDiameter).
+int FreeLoopbackTcpPort();
+
 class BsfSimProcess {
  public:
   // Imports one subscriber (the test profile's IMSI and TS 35.208 set-1 keys) into a new
