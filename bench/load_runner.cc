@@ -98,4 +98,14 @@ std::pair<LoadStats, LoadStats> RunInterleaved(int workers, int rounds,
   return {Summarise(std::move(sa)), Summarise(std::move(sb))};
 }
 
+nlohmann::json LoadStatsJson(const LoadStats& s) {
+  return {{"calls", s.calls},
+          {"errors", s.errors},
+          {"seconds", s.seconds},
+          {"per_second", s.per_second},
+          {"p50_ms", s.p50_ms},
+          {"p99_ms", s.p99_ms},
+          {"first_error", s.first_error}};
+}
+
 }  // namespace gbabridge::bench

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "nlohmann/json.hpp"
 
 namespace gbabridge::bench {
 
@@ -38,6 +39,10 @@ LoadStats RunClosedLoop(int workers, std::chrono::milliseconds duration, const L
 std::pair<LoadStats, LoadStats> RunInterleaved(int workers, int rounds,
                                                std::chrono::milliseconds round_duration,
                                                const LoadCall& a, const LoadCall& b);
+
+// The stats as JSON (calls, errors, seconds, per_second, p50_ms, p99_ms, first_error), for
+// reports and for load generators that run in their own process.
+nlohmann::json LoadStatsJson(const LoadStats& s);
 
 // Percentile (0..100) of sorted latencies, nearest rank.
 double PercentileMs(const std::vector<double>& sorted_ms, double percentile);

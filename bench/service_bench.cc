@@ -105,16 +105,6 @@ Row Failed(std::string figure, std::string target, const absl::Status& why) {
 
 std::string Verdict(bool met) { return met ? "met" : "missed"; }
 
-json StatsJson(const LoadStats& s) {
-  return {{"calls", s.calls},
-          {"errors", s.errors},
-          {"seconds", s.seconds},
-          {"per_second", s.per_second},
-          {"p50_ms", s.p50_ms},
-          {"p99_ms", s.p99_ms},
-          {"first_error", s.first_error}};
-}
-
 std::string Rate(const LoadStats& s, const char* unit) {
   return absl::StrFormat("%.0f %s, p50 %.3f ms, p99 %.3f ms", s.per_second, unit, s.p50_ms,
                          s.p99_ms);
@@ -137,7 +127,7 @@ VersusLimit MeasuredAgainst(std::string figure, const LoadStats& value, const ch
   out.row.ratio = absl::StrFormat("%.2f", out.ratio);
   out.row.target = std::move(target);
   out.row.numbers = {
-      {"figure", StatsJson(value)}, {"limit", StatsJson(limit)}, {"ratio", out.ratio}};
+      {"figure", LoadStatsJson(value)}, {"limit", LoadStatsJson(limit)}, {"ratio", out.ratio}};
   return out;
 }
 

@@ -21,20 +21,6 @@
 #include "proto/zn_diameter/diameter_node.h"
 #include "proto/zn_diameter/zn_diameter_client.h"
 
-namespace {
-
-nlohmann::json ToJson(const gbabridge::bench::LoadStats& s) {
-  return {{"calls", s.calls},
-          {"errors", s.errors},
-          {"seconds", s.seconds},
-          {"per_second", s.per_second},
-          {"p50_ms", s.p50_ms},
-          {"p99_ms", s.p99_ms},
-          {"first_error", s.first_error}};
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace gbabridge;  // NOLINT(build/namespaces)
   CLI::App app{"zn-diameter-load: one Diameter NAF peer of service_bench"};
@@ -100,7 +86,9 @@ int main(int argc, char** argv) {
   if (absl::Now() < start) absl::SleepFor(start - absl::Now());
   const auto [with, without] =
       bench::RunInterleaved(1, rounds, std::chrono::milliseconds(round_ms), lookup, no_lookup);
-  std::cout << nlohmann::json{{"lookup", ToJson(with)}, {"no_lookup", ToJson(without)}}.dump()
+  std::cout << nlohmann::json{{"lookup", bench::LoadStatsJson(with)},
+                              {"no_lookup", bench::LoadStatsJson(without)}}
+                   .dump()
             << std::endl;
   return 0;
 }

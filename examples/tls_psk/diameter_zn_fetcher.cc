@@ -2,7 +2,6 @@
 
 #include <iostream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bootstrap/protocol/naf_id.h"
 
@@ -10,25 +9,18 @@ namespace gbabridge::examples {
 
 absl::Status ParseDiameterPeer(std::string_view spec, DiameterZnSettings& settings) {
   const size_t at = spec.find('@');
-  const size_t colon = spec.rfind(':');
-  if (at == std::string_view::npos || at == 0 || colon == std::string_view::npos || colon < at) {
+  absl::StatusOr<HostPort> address = at == std::string_view::npos || at == 0
+                                         ? absl::InvalidArgumentError("no IDENTITY@ before it")
+                                         : ParseHostPort(spec.substr(at + 1));
+  if (!address.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--zn-diameter \"", std::string(spec),
-        "\": give the BSF's Diameter identity, address and port: IDENTITY@HOST:PORT, e.g. "
+        "--zn-diameter \"", std::string(spec), "\": ", std::string(address.status().message()),
+        "; give the BSF's Diameter identity, address and port: IDENTITY@HOST:PORT, e.g. "
         "bsf.gba.test@127.0.0.1:3868"));
   }
   settings.bsf_identity = std::string(spec.substr(0, at));
-  std::string host(spec.substr(at + 1, colon - at - 1));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  settings.bsf_host = host == "localhost" ? "127.0.0.1" : host;
-  int port = 0;
-  if (!absl::SimpleAtoi(std::string(spec.substr(colon + 1)), &port) || port <= 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--zn-diameter \"", std::string(spec), "\": the port must be 1..65535"));
-  }
-  settings.bsf_port = port;
+  settings.bsf_host = address->host == "localhost" ? "127.0.0.1" : address->host;
+  settings.bsf_port = address->port;
   return absl::OkStatus();
 }
 

@@ -103,19 +103,19 @@ bool IsQuotablePath(std::string_view s) {
   return !s.empty() && s.find_first_of("\"\n\r\\") == std::string_view::npos;
 }
 
-std::string DefaultRealm(const std::string& identity) {
-  const size_t dot = identity.find('.');
-  return dot == std::string::npos ? identity : identity.substr(dot + 1);
-}
-
 }  // namespace
+
+std::string DefaultDiameterRealm(std::string_view identity) {
+  const size_t dot = identity.find('.');
+  return std::string(dot == std::string_view::npos ? identity : identity.substr(dot + 1));
+}
 
 absl::StatusOr<std::string> RenderFreeDiameterConfig(const DiameterNodeOptions& o) {
   if (!IsDiameterIdentity(o.identity)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Diameter identity \"", o.identity, "\": an FQDN of letters, digits, '.', '-' is needed"));
   }
-  const std::string realm = o.realm.empty() ? DefaultRealm(o.identity) : o.realm;
+  const std::string realm = o.realm.empty() ? DefaultDiameterRealm(o.identity) : o.realm;
   if (!IsDiameterIdentity(realm)) {
     return absl::InvalidArgumentError(absl::StrCat("Diameter realm \"", realm, "\" is invalid"));
   }
@@ -240,7 +240,8 @@ absl::StatusOr<std::unique_ptr<DiameterNode>> DiameterNode::Create(DiameterNodeO
   // refused (RFC 6733 §5.3, DIAMETER_NO_COMMON_APPLICATION).
   fd_disp_app_support(zn->application, zn->vendor, /*auth=*/1, /*acct=*/0);
   fd_peer_validate_register(ValidatePeer);
-  std::string realm = options.realm.empty() ? DefaultRealm(options.identity) : options.realm;
+  std::string realm =
+      options.realm.empty() ? DefaultDiameterRealm(options.identity) : options.realm;
   return std::unique_ptr<DiameterNode>(new DiameterNode(std::move(options), std::move(realm), *zn));
 }
 

@@ -87,6 +87,10 @@ class DiameterNode {
   bool started_ = false;
 };
 
+// The realm a Diameter identity implies when none is given: the identity without its
+// first label ("bsf.example.org" -> "example.org"), as freeDiameter itself defaults it.
+std::string DefaultDiameterRealm(std::string_view identity);
+
 // The freeDiameter configuration text for `options` (exposed for tests and for operators
 // who want to see what bsf-sim runs with: `bsf-sim serve --diameter-print-config`).
 absl::StatusOr<std::string> RenderFreeDiameterConfig(const DiameterNodeOptions& options);

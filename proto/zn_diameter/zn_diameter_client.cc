@@ -17,13 +17,6 @@
 namespace gbabridge::zn_diameter {
 namespace {
 
-// Set once by SendAndWait's first caller: the dictionary handles for late answers.
-const ZnDictionary* g_zn = nullptr;
-
-void WipeKeyMaterialOf(msg* answer) {
-  if (g_zn != nullptr) WipeKeyMaterial(*g_zn, answer);
-}
-
 // One outstanding request: the core's threads fill it, the caller waits on it.
 struct Pending {
   std::mutex mutex;
@@ -31,14 +24,15 @@ struct Pending {
   bool finished = false;
   msg* answer = nullptr;  // owned once finished; null after a timeout
   std::string expired_at;
-  bool abandoned = false;  // the caller stopped waiting: a late answer is freed here
+  bool abandoned = false;            // the caller stopped waiting: a late answer is freed here
+  const ZnDictionary* zn = nullptr;  // to wipe a late answer's key material
 };
 
 void OnAnswer(void* data, msg** answer) {
   auto* pending = static_cast<Pending*>(data);
   std::lock_guard<std::mutex> lock(pending->mutex);
   if (pending->abandoned) {
-    WipeKeyMaterialOf(*answer);
+    WipeKeyMaterial(*pending->zn, *answer);
     fd_msg_free(*answer);
     *answer = nullptr;
     return;
@@ -61,21 +55,16 @@ void OnExpired(void* data, DiamId_t sent_to, size_t sent_to_len, msg** request) 
   pending->done.notify_one();
 }
 
-std::string DefaultRealm(const std::string& identity) {
-  const size_t dot = identity.find('.');
-  return dot == std::string::npos ? identity : identity.substr(dot + 1);
-}
-
 // Sends and waits; the answer (a msg the caller frees) or an error.
 absl::StatusOr<msg*> SendAndWait(const DiameterNode& node, const ZnQuery& query,
                                  const std::string& realm, const std::string& host,
                                  absl::Duration timeout) {
-  g_zn = &node.zn();
   absl::StatusOr<msg*> request = BuildZnRequest(node.zn(), query, realm, host);
   if (!request.ok()) return request.status();
   // The callbacks may run after a timeout here: the shared state outlives this frame only
   // as long as freeDiameter holds `data`, which ends with OnAnswer or OnExpired.
   auto pending = std::make_shared<Pending>();
+  pending->zn = &node.zn();
   auto* raw = new std::shared_ptr<Pending>(pending);
   timespec deadline{};
   clock_gettime(CLOCK_REALTIME, &deadline);
@@ -156,7 +145,7 @@ ZnDiameterClient::ZnDiameterClient(const DiameterNode& node, std::string bsf_ide
                                    std::string bsf_realm)
     : node_(node),
       bsf_identity_(std::move(bsf_identity)),
-      bsf_realm_(bsf_realm.empty() ? DefaultRealm(bsf_identity_) : std::move(bsf_realm)) {}
+      bsf_realm_(bsf_realm.empty() ? DefaultDiameterRealm(bsf_identity_) : std::move(bsf_realm)) {}
 
 absl::StatusOr<ZnKeyAnswer> ZnDiameterClient::Lookup(const ZnQuery& query,
                                                      absl::Duration timeout) const {

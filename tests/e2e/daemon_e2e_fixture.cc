@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <regex>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -17,6 +20,17 @@ std::string ReadFile(const fs::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string WaitForTlsNafReady(const fs::path& log) {
+  const std::regex ready(R"(READY tls=(\S+))");
+  for (int i = 0; i < 400; ++i) {
+    const std::string text = ReadFile(log);
+    std::smatch m;
+    if (std::regex_search(text, m, ready)) return m[1].str();
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return "";
 }
 
 CallResult CallGetNafKey(v1::GbaBridge::Stub& stub, const std::string& naf, const std::string& ua,

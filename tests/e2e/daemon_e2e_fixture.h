@@ -31,6 +31,9 @@ inline const std::string kTlsUa("\x01\x00\x01\x00\xAE",
 inline const std::string kDigestUa("\x01\x00\x00\x00\x02", 5);  // TS 24.109 HTTP Digest
 
 std::string ReadFile(const std::filesystem::path& path);
+// The address in gba-tls-naf's "READY tls=HOST:PORT" line once its log has it (up to 10 s);
+// empty if it never came.
+std::string WaitForTlsNafReady(const std::filesystem::path& log);
 
 struct CallResult {
   grpc::Status status;

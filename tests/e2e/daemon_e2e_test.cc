@@ -74,17 +74,11 @@ TEST_F(DaemonE2eTest, DemoPathCliKeyMatchesZnAndTlsPskHandshakeSucceeds) {
                            "--zn", bsf_->zn_address(), "--zn-token", "mef-token", "--once"},
                           naf_log);
   ASSERT_TRUE(naf.ok()) << naf.status();
-  std::smatch m;
-  std::string naf_out;
-  const std::regex ready(R"(READY tls=(\S+))");
-  for (int i = 0; i < 200 && !std::regex_search(naf_out, m, ready); ++i) {
-    std::this_thread::sleep_for(25ms);
-    naf_out = ReadFile(naf_log);
-  }
-  ASSERT_TRUE(std::regex_search(naf_out, m, ready)) << naf_out;
+  const std::string naf_address = WaitForTlsNafReady(naf_log);
+  ASSERT_FALSE(naf_address.empty()) << ReadFile(naf_log);
   const CommandResult device = RunCommand(
       absl::StrCat(GBABRIDGE_TLS_DEVICE_BIN, " --daemon ", daemon_->target(), " --naf-host ", kMef,
-                   " --connect ", m[1].str(), " --message 'meter reading 42'"));
+                   " --connect ", naf_address, " --message 'meter reading 42'"));
   const std::string& device_out = device.output;
   EXPECT_EQ(device.exit_code, 0) << device_out << "\nNAF:\n" << ReadFile(naf_log);
   EXPECT_THAT(device_out, HasSubstr("meter reading 42"));

@@ -82,17 +82,11 @@ TEST_F(DiameterZnE2eTest, NafKeyOverDiameterEqualsTheCardsAndServesTlsPsk) {
                                      kMef, "--zn-diameter", Peer(), "--once"},
                                     naf_log);
   ASSERT_TRUE(server.ok()) << server.status();
-  std::smatch m;
-  std::string naf_out;
-  const std::regex ready(R"(READY tls=(\S+))");
-  for (int i = 0; i < 400 && !std::regex_search(naf_out, m, ready); ++i) {
-    std::this_thread::sleep_for(25ms);
-    naf_out = ReadFile(naf_log);
-  }
-  ASSERT_TRUE(std::regex_search(naf_out, m, ready)) << naf_out;
+  const std::string naf_address = WaitForTlsNafReady(naf_log);
+  ASSERT_FALSE(naf_address.empty()) << ReadFile(naf_log);
   const CommandResult tls = RunCommand(
       absl::StrCat(GBABRIDGE_TLS_DEVICE_BIN, " --daemon ", daemon_->target(), " --naf-host ", kMef,
-                   " --connect ", m[1].str(), " --message 'over diameter'"));
+                   " --connect ", naf_address, " --message 'over diameter'"));
   EXPECT_EQ(tls.exit_code, 0) << tls.output << "\nNAF:\n" << ReadFile(naf_log);
   EXPECT_THAT(tls.output, HasSubstr("over diameter"));
 }
