@@ -1,7 +1,8 @@
 // bsf-sim when its SQLite database cannot be written, on a live process with real files:
 // - a full disk (the database on a small tmpfs, filled up by another file);
 // - a database that turns read-only (the database and its WAL made immutable, chattr +i:
-//   every write on the open descriptors fails with EPERM).
+//   every write on the open descriptors fails with EPERM), in /var/tmp; the test checks
+//   first that the flag has this effect on that file system and skips, saying why, if not.
 // While it lasts, every Ub request gets a 503 and no challenge: an SQN is handed out only
 // once it is committed (TS 33.102 §6.3.2, C.3.2), so no vector leaves on an SQN that is not on
 // disk. Zn keeps answering for sessions made before. Once writing works again, bootstraps
@@ -36,7 +37,9 @@ class BsfSimStorageFaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: mounts a tmpfs, sets chattr +i";
-    char tmpl[] = "/tmp/gbabridge-bsfdisk-XXXXXX";
+    // /var/tmp, not /tmp: /tmp is often a tmpfs, where the read-only fault below does not
+    // take effect (the full-disk test mounts a tmpfs of its own here).
+    char tmpl[] = "/var/tmp/gbabridge-bsfdisk-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
   }
@@ -104,6 +107,33 @@ class BsfSimStorageFaultTest : public ::testing::Test {
     }
   }
 
+  // The fault must take effect where bsf-sim's files are: chattr +i stops writes through a
+  // descriptor opened before it on ext4, but not on every file system (tmpfs, for one, only
+  // refuses new opens). A probe file opened for writing, then made immutable, tells. "" when
+  // the fault works here, else why the test cannot run.
+  std::string ImmutableFlagStopsOpenWriters() {
+    const fs::path probe = dir_ / "immutable-probe";
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return absl::StrCat("cannot create ", probe.string(), ": ", std::strerror(errno));
+    std::string why;
+    const CommandResult set = RunCommand("chattr +i " + probe.string() + " 2>&1");
+    if (set.exit_code != 0) {
+      why = absl::StrCat("the file system of ", dir_.string(),
+                         " has no immutable flag (chattr +i): ", set.output);
+    } else {
+      if (::write(fd, "x", 1) == 1) {
+        why = absl::StrCat("on the file system of ", dir_.string(),
+                           " (e.g. tmpfs) chattr +i does not stop writes through an open "
+                           "descriptor, so the database cannot be made read-only under a "
+                           "running bsf-sim");
+      }
+      RunCommand("chattr -i " + probe.string());
+    }
+    ::close(fd);
+    fs::remove(probe);
+    return why;
+  }
+
   void SetImmutable(bool on) {
     for (const fs::path& file : immutable_) {
       const CommandResult r =
@@ -167,12 +197,10 @@ TEST_F(BsfSimStorageFaultTest, ReadOnlyDatabaseAnswers503ThenRecovers) {
   absl::StatusOr<std::string> before = Bootstrap();
   ASSERT_TRUE(before.ok()) << before.status();
 
-  immutable_ = {dir_ / "hss.db", dir_ / "hss.db-wal"};
-  const CommandResult probe = RunCommand("chattr +i " + immutable_[0].string());
-  if (probe.exit_code != 0) {
-    immutable_.clear();
-    GTEST_SKIP() << "this file system has no immutable flag: " << probe.output;
+  if (const std::string why = ImmutableFlagStopsOpenWriters(); !why.empty()) {
+    GTEST_SKIP() << why;
   }
+  immutable_ = {dir_ / "hss.db", dir_ / "hss.db-wal"};
   SetImmutable(true);
   ExpectUnavailableWithoutChallenges();
   ExpectZnServes(*before);
