@@ -19,7 +19,10 @@ absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& co
 
   std::unique_ptr<BsfServer> bsf(new BsfServer());
   bsf->sweep_interval_ = config.sweep_interval;
-  absl::StatusOr<std::unique_ptr<SubscriberStore>> store = SubscriberStore::Open(config.db);
+  // The database must exist (`bsf-sim subscribers import` creates it): a misspelt --db
+  // must not start an empty HSS that refuses every UE.
+  absl::StatusOr<std::unique_ptr<SubscriberStore>> store =
+      SubscriberStore::Open(config.db, SubscriberStore::OpenMode::kReadWriteExisting);
   if (!store.ok()) return store.status();
   bsf->subscribers_ = *std::move(store);
   bsf->generator_ = std::make_unique<AvGenerator>(*bsf->subscribers_,

@@ -23,6 +23,7 @@
 #include "bsf_sim/bsf_server.h"
 #include "bsf_sim/subscriber_import.h"
 #include "bsf_sim/subscriber_store.h"
+#include "uicc/base/command_line.h"
 #include "uicc/base/secret_bytes.h"
 
 namespace {
@@ -38,6 +39,10 @@ constexpr int kExitUsage = 2;
 int Fail(absl::string_view message) {
   spdlog::error("{}", std::string(message.data(), message.size()));
   return kExitFailure;
+}
+
+int Usage(absl::string_view message) {
+  return gbabridge::ReportFailure(kExitUsage, std::string_view(message.data(), message.size()));
 }
 
 void SetUpLogging() {
@@ -83,6 +88,9 @@ int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfSe
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  // SIGHUP (a closed terminal, or `systemctl reload`) must not kill the BSF and its
+  // sessions: it is taken here and ignored, with a log line saying so.
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -124,6 +132,14 @@ int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfSe
     gbabridge::bsf::SetNafToken(config, *std::move(token));
   }
 
+  if (config.db.empty()) {
+    return Usage(
+        "serve needs the subscriber database: --db FILE (or db in --config), made "
+        "with `bsf-sim subscribers import FILE --db FILE`");
+  }
+  if (config.bsf_name.empty()) {
+    return Usage("serve needs the BSF's name: --bsf-name FQDN (or bsf_name in --config)");
+  }
   absl::StatusOr<std::unique_ptr<BsfServer>> server = BsfServer::Create(config, std::move(hooks));
   if (!server.ok()) return Fail(server.status().message());
   if (absl::Status s = (*server)->Start(); !s.ok()) return Fail(s.message());
@@ -142,7 +158,11 @@ int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfSe
   std::fflush(stdout);
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&stop_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    spdlog::info(
+        "SIGHUP ignored: bsf-sim reads its settings and NAF tokens only at start; restart it "
+        "to change them (sessions live in memory and would be lost)");
+  }
   spdlog::info("signal {} received: stopping", signal_number);
   (*server)->Stop();
   server->reset();
@@ -212,7 +232,7 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
       "AKA, TS 24.109 §4) to UEs and Zn (gRPC bsf.v1.Zn/GetNafKey) to NAFs, with Milenage "
       "vectors from an SQLite subscriber database."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "bsf-sim 0.1.0");
+  gbabridge::AddVersionFlag(app, "bsf-sim");
   int exit_code = kExitOk;
 
   ServeFlags flags;
@@ -232,9 +252,14 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
                     "Ub HOST:PORT (default 127.0.0.1:8080; port 0 = ephemeral)");
   serve->add_option("--zn-listen", flags.zn_listen,
                     "Zn HOST:PORT (default 127.0.0.1:50051; plain text only on loopback)");
-  serve->add_option("--db", flags.db, "subscriber database (SQLite; see `subscribers import`)");
+  serve
+      ->add_option("--db", flags.db,
+                   "subscriber database (SQLite), required here or in --config; it must exist: "
+                   "`subscribers import` creates it")
+      ->check(CLI::ExistingFile);
   serve->add_option("--bsf-name", flags.bsf_name,
-                    "BSF FQDN, the domain of every B-TID (base64(RAND)@NAME)");
+                    "BSF FQDN, the domain of every B-TID (base64(RAND)@NAME); required here "
+                    "or in --config");
   serve->add_option("--realm", flags.realm, "digest realm of the challenge (default: --bsf-name)");
   serve->add_option("--lifetime", flags.lifetime, "key lifetime in seconds (default 3600)")
       ->check(CLI::Range(int64_t{1}, int64_t{10} * 365 * 24 * 3600));
@@ -322,11 +347,8 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
   list_cmd->add_flag("--json", list_json, "JSON output");
   list_cmd->callback([&] { exit_code = RunList(list_db, list_json); });
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitUsage;
+  if (std::optional<int> exit_status = gbabridge::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
   }
   return exit_code;
 }

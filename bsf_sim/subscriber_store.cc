@@ -216,7 +216,7 @@ absl::StatusOr<std::unique_ptr<SubscriberStore>> SubscriberStore::Open(const std
                                                                        OpenMode mode) {
   if (path.empty()) return absl::InvalidArgumentError("subscriber database path is empty");
   const bool read_only = mode == OpenMode::kReadOnly;
-  if (read_only) {
+  if (mode != OpenMode::kReadWrite) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
       return absl::NotFoundError(absl::StrCat(

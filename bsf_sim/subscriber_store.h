@@ -68,8 +68,10 @@ struct SubscriberSummary {
 class SubscriberStore {
  public:
   enum class OpenMode {
-    kReadWrite,  // creates the database and its schema when missing
-    kReadOnly,   // the database must exist; every write fails (Unavailable)
+    kReadWrite,          // creates the database and its schema when missing (import)
+    kReadWriteExisting,  // the database must exist (serve: a misspelt path is an error,
+                         // not a new empty HSS)
+    kReadOnly,           // the database must exist; every write fails (Unavailable)
   };
 
   static absl::StatusOr<std::unique_ptr<SubscriberStore>> Open(

@@ -76,9 +76,9 @@ void AddBootstrapCommand(CLI::App& app, int* exit_code) {
   auto options = std::make_shared<BootstrapOptions>();
   CLI::App* cmd = app.add_subcommand(
       "bootstrap", "Run one GBA bootstrap against the BSF with the card, and derive a NAF key");
-  cmd->add_option(
-      "--bsf", options->bsf_url,
-      "BSF URL (default: https://bsf.mncXXX.mccYYY.pub.3gppnetwork.org/ from the IMSI)");
+  cmd->add_option("--bsf-url,--bsf", options->bsf_url,
+                  "BSF URL (default: https://bsf.mncXXX.mccYYY.pub.3gppnetwork.org/ from the IMSI; "
+                  "--bsf: old name, accepted until 0.3)");
   cmd->add_option("--ca-file", options->ca_file, "CA bundle for an https BSF (default: system)");
   cmd->add_option("--reader", options->card.reader,
                   "PC/SC reader name (default: the first reader with a card)");

@@ -10,12 +10,14 @@
 namespace gbabridge::cli {
 
 int ReportError(const CliError& error, bool json_output, std::ostream& out, std::ostream& err) {
-  err << "error: " << error.message << " [" << error.reason << "]\n";
+  err << "error: " << error.message;
+  if (!error.reason.empty()) err << " [" << error.reason << "]";
+  err << "\n";
   if (json_output) {
     using nlohmann::json;
     out << json{{"error",
                  {{"message", error.message},
-                  {"reason", error.reason},
+                  {"reason", error.reason.empty() ? json() : json(error.reason)},
                   {"grpc_code", error.grpc_code.empty() ? json() : json(error.grpc_code)},
                   {"exit_code", error.exit_code}}}}
                .dump(2)
@@ -33,10 +35,8 @@ CliError LocalError(const absl::Status& status) {
   } else if (std::optional<CardErrorReason> card = GetCardErrorReason(status)) {
     error.reason = std::string(CardErrorReasonName(*card));
   } else if (absl::IsInvalidArgument(status)) {
-    error.reason = "USAGE";
-  } else {
-    error.reason = absl::StatusCodeToString(status.code());
-  }
+    error.reason = kUsageReason;
+  }  // else no reason: a made-up one (a status code's name) would only mislead scripts
   return error;
 }
 

@@ -14,13 +14,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "uicc/base/secret_file.h"
 
 namespace gbabridge::cli {
 namespace {
 
 absl::Status BadTarget(std::string_view text, std::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("--connect \"", std::string(text), "\": ", std::string(why),
+      absl::StrCat("--daemon \"", std::string(text), "\": ", std::string(why),
                    " (expected unix:PATH, unix:///ABS/PATH, dns:HOST:PORT or HOST:PORT)"));
 }
 
@@ -226,14 +227,16 @@ absl::StatusOr<DaemonConnection> DaemonConnection::Open(const DaemonConnectionOp
     if (!ca.ok()) return ca.status();
     absl::StatusOr<std::string> cert = ReadPemFile("--tls-cert", options.tls_cert);
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPemFile("--tls-key", options.tls_key);
+    absl::StatusOr<SecretBytes> key =
+        options.tls_key.empty()
+            ? absl::InvalidArgumentError("--tls-key is required for TLS to the daemon")
+            : ReadSecretFile(options.tls_key, "the --tls-key file");
     if (!key.ok()) return key.status();
     ssl.pem_root_certs = std::move(*ca);
     ssl.pem_cert_chain = std::move(*cert);
-    // gRPC's API takes the private key as std::string and copies it; wipe our copies once
+    // gRPC's API takes the private key as std::string and copies it; wipe our copy once
     // the credentials hold theirs.
-    ssl.pem_private_key = std::move(*key);
-    CleanseString(*key);
+    ssl.pem_private_key = SecretToString(*key);
     credentials = grpc::SslCredentials(ssl);
     CleanseString(ssl.pem_private_key);
     if (!options.tls_server_name.empty()) {
@@ -278,9 +281,11 @@ absl::Status DaemonConnection::WaitUntilConnected(const std::atomic<bool>* stop)
 }
 
 void AddDaemonConnectionOptions(CLI::App* cmd, DaemonConnectionOptions* options) {
-  cmd->add_option("--connect", options->connect,
+  // --daemon, as in gba-tls-device; --connect is the name of 0.1, accepted until 0.3.
+  cmd->add_option("--daemon,--connect", options->connect,
                   "Daemon address: unix:PATH, unix:///ABS/PATH, dns:HOST:PORT or HOST:PORT "
-                  "(default: $GBABRIDGE_CONNECT, else unix:/run/gbabridge/gbabridged.sock)");
+                  "(default: $GBABRIDGE_CONNECT, else unix:/run/gbabridge/gbabridged.sock; "
+                  "--connect: old name)");
   cmd->add_option("--tls-ca", options->tls_ca,
                   "TCP: PEM file of the CA that signed the daemon's certificate (required)");
   cmd->add_option("--tls-cert", options->tls_cert,

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
+#include "bootstrap/cli/cli_error.h"
 #include "bootstrap/cli/exit_codes.h"
 #include "bootstrap/wire/wire_error.h"
 #include "gbabridge/v1/gbabridge.pb.h"
@@ -159,7 +160,11 @@ CliError DescribeDaemonFailure(const grpc::Status& status, std::string_view reas
   CliError failure;
   failure.grpc_code = wire::StatusCodeName(status.error_code());
   failure.exit_code = ExitCodeForDaemonError(status.error_code(), reason);
-  failure.reason = reason.empty() ? failure.grpc_code : std::string(reason);
+  failure.reason = std::string(reason);
+  if (reason.empty() && (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+    failure.reason = kDaemonUnreachableReason;  // gRPC's own failure: the daemon never answered
+  }
   failure.message = status.error_message();
   if (reason.empty()) {
     switch (status.error_code()) {
@@ -194,7 +199,7 @@ CliError DescribeConnectFailure(const absl::Status& status, const DaemonTarget& 
     failure.grpc_code = "UNAVAILABLE";
     failure.message = UnreachableMessage(target, "");
   }
-  failure.reason = failure.grpc_code;
+  failure.reason = kDaemonUnreachableReason;
   return failure;
 }
 

@@ -22,6 +22,7 @@
 #include "bootstrap/protocol/naf_id.h"
 #include "examples/tls_psk/device_client.h"
 #include "examples/tls_psk/tcp.h"
+#include "uicc/base/command_line.h"
 
 namespace {
 
@@ -33,8 +34,7 @@ constexpr int kExitNafUnreachable = 4;
 constexpr int kExitTlsFailed = 5;
 
 int Fail(int code, absl::string_view message) {
-  std::cerr << "gba-tls-device: " << message << "\n";
-  return code;
+  return gbabridge::ReportFailure(code, std::string_view(message.data(), message.size()));
 }
 
 }  // namespace
@@ -49,32 +49,38 @@ int main(int argc, char** argv) {
       "5 TLS session failed.");
   std::string daemon = "unix:/run/gbabridge/gbabridged.sock";
   std::string naf_host;
-  std::string connect;
+  std::string naf_address_text;
   std::string message = "hello from a GBA device";
   int timeout_seconds = 60;
+  // The same flag names as gbabridge's (--daemon, --naf); --naf-host and --connect are the
+  // names of 0.1, accepted until 0.3.
   app.add_option("--daemon", daemon, "gbabridged's socket, unix:PATH")->capture_default_str();
-  app.add_option("--naf-host", naf_host,
+  app.add_option("--naf,--naf-host", naf_host,
                  "the NAF's FQDN, as the key is derived for it (NAF_Id, TS 33.220 B.3), e.g. "
-                 "mef.example.com")
+                 "mef.example.com (--naf-host: old name)")
       ->required();
-  app.add_option("--connect", connect,
-                 "where the NAF's TLS server listens, HOST:PORT (default: --naf-host:4433)");
+  app.add_option("--naf-address,--connect", naf_address_text,
+                 "where the NAF's TLS server listens, HOST:PORT (default: --naf:4433; "
+                 "--connect: old name)");
   app.add_option("--message", message, "the line to send")->capture_default_str();
   app.add_option("--timeout", timeout_seconds, "seconds for GetNafKey (it may run a bootstrap)")
       ->check(CLI::Range(1, 600))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  gbabridge::AddVersionFlag(app, "gba-tls-device");
+  if (std::optional<int> exit_status = gbabridge::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
   signal(SIGPIPE, SIG_IGN);  // a NAF that hangs up must give an error, not kill us
 
   if (!absl::StartsWith(daemon, "unix:")) {
     return Fail(kExitUsage, "--daemon must be unix:PATH (gbabridged's local socket)");
   }
   if (absl::Status fqdn = gbabridge::ValidateFqdn(naf_host); !fqdn.ok()) {
-    return Fail(kExitUsage, absl::StrCat("--naf-host: ", fqdn.message()));
+    return Fail(kExitUsage, absl::StrCat("--naf: ", fqdn.message()));
   }
-  if (connect.empty()) connect = naf_host + ":4433";
+  if (naf_address_text.empty()) naf_address_text = naf_host + ":4433";
   absl::StatusOr<gbabridge::examples::HostPort> naf_address =
-      gbabridge::examples::ParseHostPort(connect);
+      gbabridge::examples::ParseHostPort(naf_address_text);
   if (!naf_address.ok()) return Fail(kExitUsage, naf_address.status().message());
 
   // A Unix socket: gbabridged identifies this program by its uid/gid (peer credentials),

@@ -3,9 +3,9 @@
 // over Zn, and answers one line per connection. The pattern to copy: psk_tls.cc (the
 // server callback) and zn_key_source.cc (Zn and the key cache).
 //
-//   gba-tls-naf --listen 127.0.0.1:4433 --naf-fqdn mef.example.com
+//   gba-tls-naf --listen 127.0.0.1:4433 --naf mef.example.com
 //       --zn 127.0.0.1:50051 --zn-token demo-token
-//   gba-tls-naf --listen 127.0.0.1:4433 --naf-fqdn mef.example.com
+//   gba-tls-naf --listen 127.0.0.1:4433 --naf mef.example.com
 //       --zn-diameter bsf.gba.test@127.0.0.1:3868          (Zn over Diameter, TS 29.109)
 //
 // Prints "READY tls=HOST:PORT" on stdout once it listens, then one log line per
@@ -26,6 +26,8 @@
 #include "examples/tls_psk/psk_tls.h"
 #include "examples/tls_psk/tcp.h"
 #include "examples/tls_psk/zn_key_source.h"
+#include "nlohmann/json.hpp"
+#include "uicc/base/command_line.h"
 
 namespace {
 
@@ -34,8 +36,7 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 int Fail(int code, absl::string_view message) {
-  std::cerr << "gba-tls-naf: " << message << "\n";
-  return code;
+  return gbabridge::ReportFailure(code, std::string_view(message.data(), message.size()));
 }
 
 }  // namespace
@@ -61,9 +62,11 @@ int main(int argc, char** argv) {
   bool show_key = false;
   app.add_option("--listen", listen, "HOST:PORT for TLS; port 0 picks a free one")
       ->capture_default_str();
-  app.add_option("--naf-fqdn", naf_fqdn,
+  // --naf as in gbabridge and gba-tls-device; --naf-fqdn is the name of 0.1, accepted
+  // until 0.3.
+  app.add_option("--naf,--naf-fqdn", naf_fqdn,
                  "this NAF's FQDN: the keys are derived for it, and the BSF only gives this "
-                 "NAF the keys of its own FQDN")
+                 "NAF the keys of its own FQDN (--naf-fqdn: old name)")
       ->required();
   app.add_option("--zn", zn, "the BSF's Zn endpoint, HOST:PORT")->capture_default_str();
   auto* token = app.add_option("--zn-token", zn_token,
@@ -91,7 +94,7 @@ int main(int argc, char** argv) {
                      "get keys over Diameter Zn from the BSF peer IDENTITY@HOST:PORT (e.g. "
                      "bsf.gba.test@127.0.0.1:3868) instead of gRPC --zn");
   app.add_option("--diameter-identity", diameter.identity,
-                 "this NAF's Diameter Identity (default: --naf-fqdn); the BSF must list it")
+                 "this NAF's Diameter Identity (default: --naf); the BSF must list it")
       ->needs(zn_diameter_option);
   app.add_option("--diameter-realm", diameter.realm,
                  "this NAF's Diameter realm (default: the identity without its first label)")
@@ -120,11 +123,14 @@ int main(int argc, char** argv) {
                  "[-uicc].<B-TID>\") over Zn once, print it, and exit");
   app.add_flag("--json", json, "with --lookup: print JSON");
   app.add_flag("--show-key", show_key, "with --lookup: print the key (hex); hidden otherwise");
-  CLI11_PARSE(app, argc, argv);
+  gbabridge::AddVersionFlag(app, "gba-tls-naf");
+  if (std::optional<int> exit_status = gbabridge::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
   signal(SIGPIPE, SIG_IGN);  // a device that hangs up must give an error, not kill us
 
   if (absl::Status fqdn = gbabridge::ValidateFqdn(naf_fqdn); !fqdn.ok()) {
-    return Fail(kExitUsage, absl::StrCat("--naf-fqdn: ", fqdn.message()));
+    return Fail(kExitUsage, absl::StrCat("--naf: ", fqdn.message()));
   }
   const bool use_tls = !zn_tls.cert_file.empty();
   const bool use_diameter = !zn_diameter.empty();
@@ -172,11 +178,12 @@ int main(int argc, char** argv) {
     if (!psk.ok()) return Fail(kExitFailure, psk.status().message());
     const std::string shown = show_key ? psk->RevealHex() : "(hidden; --show-key to print)";
     if (json) {
-      std::cout << "{\"naf\": \"" << naf_fqdn << "\", \"btid\": \"" << identity->btid
-                << "\", \"psk_identity\": \"" << identity->ToString() << "\", \"zn\": \""
-                << (use_diameter ? "diameter" : "grpc") << "\"";
-      if (show_key) std::cout << ", \"key\": \"" << shown << "\"";
-      std::cout << "}" << std::endl;
+      nlohmann::ordered_json answer = {{"naf", naf_fqdn},
+                                       {"btid", identity->btid},
+                                       {"psk_identity", identity->ToString()},
+                                       {"zn", use_diameter ? "diameter" : "grpc"}};
+      if (show_key) answer["key"] = shown;
+      std::cout << answer.dump() << std::endl;
     } else {
       std::cout << "NAF " << naf_fqdn << " got from the BSF over "
                 << (use_diameter ? "Diameter Zn" : "Zn") << ", for B-TID " << identity->btid

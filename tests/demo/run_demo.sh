@@ -142,15 +142,15 @@ pids+=($!)
 wait_for_line "$work/gbabridged.log" '^READY' "${pids[-1]}"
 connect="unix:$work/gbabridged.sock"
 for _ in $(seq 100); do
-  "$cli" status --connect "$connect" 2>/dev/null | grep -q "IMSI" && break
+  "$cli" status --daemon "$connect" 2>/dev/null | grep -q "IMSI" && break
   sleep 0.05
 done
-"$cli" status --connect "$connect"
+"$cli" status --daemon "$connect"
 
 step "4. The application asks gbabridged for its key (NAF mef.example.com, Ua 01 00 01 00 AE)"
 echo "\$ gbabridge naf-key --naf mef.example.com --tls-suite 0x00AE --show-key"
-"$cli" naf-key --connect "$connect" --naf mef.example.com --tls-suite 0x00AE --show-key
-json=$("$cli" naf-key --connect "$connect" --naf mef.example.com --tls-suite 0x00AE --json \
+"$cli" naf-key --daemon "$connect" --naf mef.example.com --tls-suite 0x00AE --show-key
+json=$("$cli" naf-key --daemon "$connect" --naf mef.example.com --tls-suite 0x00AE --json \
   --show-key)
 btid=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["btid"])' <<<"$json")
 identity=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["psk_identity"])' <<<"$json")
@@ -159,7 +159,7 @@ echo "(the second call was served from the daemon's cache: no APDU, no Ub run)"
 
 step "5. The NAF asks bsf-sim over Zn for the key of the identity the device will present"
 echo "PSK identity: $identity"
-naf_json=$("$tls_naf" --lookup "$identity" --naf-fqdn mef.example.com --zn "$zn" \
+naf_json=$("$tls_naf" --lookup "$identity" --naf mef.example.com --zn "$zn" \
   --zn-token demo-token --json --show-key)
 echo "$naf_json"
 naf_key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])' <<<"$naf_json")
@@ -171,12 +171,12 @@ else
 fi
 
 step "6. TLS-PSK (TLS 1.2, TLS_PSK_WITH_AES_128_CBC_SHA256) between device app and NAF"
-"$tls_naf" --listen 127.0.0.1:0 --naf-fqdn mef.example.com --zn "$zn" --zn-token demo-token \
+"$tls_naf" --listen 127.0.0.1:0 --naf mef.example.com --zn "$zn" --zn-token demo-token \
   --once >"$work/naf.log" 2>&1 &
 pids+=($!)
 wait_for_line "$work/naf.log" '^READY' "${pids[-1]}"
 naf_addr=$(sed -n 's/^READY tls=\(.*\)/\1/p' "$work/naf.log")
-"$tls_device" --daemon "$connect" --naf-host mef.example.com --connect "$naf_addr" \
+"$tls_device" --daemon "$connect" --naf mef.example.com --naf-address "$naf_addr" \
   --message "meter 0042 reading 1234 kWh"
 wait "${pids[-1]}" 2>/dev/null || true
 echo "--- NAF server log"

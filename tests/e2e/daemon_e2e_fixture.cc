@@ -156,7 +156,7 @@ void DaemonE2eTest::StartDaemon(GbabridgedOptions options) {
 }
 
 std::string DaemonE2eTest::Cli(const std::string& args) {
-  return absl::StrCat(args, " --connect ", daemon_->target());
+  return absl::StrCat(args, " --daemon ", daemon_->target());
 }
 
 bsf::v1::GetNafKeyResponse DaemonE2eTest::ZnKey(const std::string& btid, const std::string& naf,

@@ -75,7 +75,7 @@ class DaemonE2eTest : public ::testing::Test {
   void StartBsf(BsfSimOptions options = {});
   // Starts gbabridged and waits until it has read the card.
   void StartDaemon(GbabridgedOptions options = {});
-  // CLI arguments plus --connect to this test's daemon.
+  // CLI arguments plus --daemon to this test's daemon.
   std::string Cli(const std::string& args);
   // The NAF's side of a key, over Zn, as that NAF (mef.example.com or other.example.com).
   bsf::v1::GetNafKeyResponse ZnKey(const std::string& btid, const std::string& naf = kMef,

@@ -12,6 +12,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "uicc/base/command_line.h"
 #include "uicc/base/identifiers.h"
 #include "uicc/soft_usim/apdu_log.h"
 #include "uicc/soft_usim/at_modem_simulator.h"
@@ -39,8 +40,12 @@ void LogLine(std::string_view line) {
 constexpr int kPulledExitStatus = 3;
 
 int Fail(absl::string_view message) {
-  LogLine(std::string_view(message.data(), message.size()));
-  return 1;
+  return gbabridge::ReportFailure(1, std::string_view(message.data(), message.size()));
+}
+
+int UsageError(absl::string_view message) {
+  return gbabridge::ReportFailure(gbabridge::kExitUsageError,
+                                  std::string_view(message.data(), message.size()));
 }
 
 std::atomic<gbabridge::AtModemSimulator*> g_modem{nullptr};
@@ -143,23 +148,22 @@ int main(int argc, char** argv) {
                  "log's name in lower case, e.g. select, read-binary, update-binary, "
                  "authenticate, authenticate-gba-bootstrap, ins-XX, or any. See card_fault.h");
   app.add_option("--fault-seed", fault_seed, "seed of the garbage fault's bytes (default 1)");
-  CLI11_PARSE(app, argc, argv);
+  gbabridge::AddVersionFlag(app, "soft-usim");
+  if (std::optional<int> exit_status = gbabridge::ParseCommandLine(app, argc, argv)) {
+    return *exit_status;
+  }
   if (vpcd.empty() && modem_link.empty()) {
-    std::fprintf(stderr, "soft-usim: one of --vpcd or --modem is required\n");
-    return 2;
+    return UsageError("one of --vpcd or --modem is required (run with --help for more)");
   }
   std::optional<gbabridge::AtModemQuirks> quirks;
   if (!modem_link.empty()) {
     absl::StatusOr<gbabridge::AtModemQuirks> parsed = gbabridge::ParseAtModemQuirks(modem_quirks);
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "soft-usim: %s\n", std::string(parsed.status().message()).c_str());
-      return 2;
-    }
+    if (!parsed.ok()) return UsageError(parsed.status().message());
     quirks = *parsed;
   }
   absl::StatusOr<gbabridge::VpcdEndpoint> endpoint =
       vpcd.empty() ? gbabridge::VpcdEndpoint{} : gbabridge::ParseVpcdEndpoint(vpcd);
-  if (!endpoint.ok()) return Fail(endpoint.status().message());
+  if (!endpoint.ok()) return UsageError(endpoint.status().message());
   absl::StatusOr<gbabridge::CardProfile> profile = gbabridge::CardProfile::LoadFile(profile_path);
   if (!profile.ok()) return Fail(profile.status().message());
   if (state_path.empty()) state_path = profile_path + ".state.json";
@@ -176,7 +180,7 @@ int main(int argc, char** argv) {
   std::optional<gbabridge::CardFault> fault;
   if (!fault_spec.empty()) {
     absl::StatusOr<gbabridge::CardFault> parsed = gbabridge::ParseCardFault(fault_spec);
-    if (!parsed.ok()) return Fail(parsed.status().message());
+    if (!parsed.ok()) return UsageError(parsed.status().message());
     if (parsed->kind == gbabridge::CardFaultKind::kEmpty) {
       // A mute card: vpcd would wait for its answer forever, and pcscd with it.
       return Fail(

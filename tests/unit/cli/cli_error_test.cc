@@ -38,9 +38,14 @@ TEST(ReportLocalErrorTest, UsageErrorsExitTwo) {
   EXPECT_EQ(err.str(), "error: bad flag [USAGE]\n");
   nlohmann::json j = nlohmann::json::parse(out.str());
   EXPECT_TRUE(j["error"]["grpc_code"].is_null());
-  std::ostringstream out2, err2;
-  EXPECT_EQ(ReportLocalError(absl::InternalError("odd"), false, out2, err2), kExitFailure);
-  EXPECT_EQ(err2.str(), "error: odd [INTERNAL]\n");
+}
+
+TEST(ReportLocalErrorTest, AFailureWithoutAReasonShowsNoMadeUpOne) {
+  // Not "[INTERNAL]": a status code's name is not a reason a script could act on.
+  std::ostringstream out, err;
+  EXPECT_EQ(ReportLocalError(absl::InternalError("odd"), true, out, err), kExitFailure);
+  EXPECT_EQ(err.str(), "error: odd\n");
+  EXPECT_TRUE(nlohmann::json::parse(out.str())["error"]["reason"].is_null());
 }
 
 TEST(LocalErrorTest, TheCardsAndTheGbaClientsReasonsAreShown) {

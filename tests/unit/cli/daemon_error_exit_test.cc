@@ -119,7 +119,7 @@ TEST(DescribeDaemonFailureTest, UnreachableUnixSocketNamesTheTargetAndWhatToChec
       grpc::Status(Code::UNAVAILABLE, "failed to connect to all addresses"), "",
       UnixTarget("/nonexistent/gbabridged.sock"), std::chrono::seconds(30));
   EXPECT_EQ(f.exit_code, kExitDaemonUnreachable);
-  EXPECT_EQ(f.reason, "UNAVAILABLE");
+  EXPECT_EQ(f.reason, "DAEMON_UNREACHABLE");
   EXPECT_THAT(f.message, HasSubstr("daemon not reachable at unix:/nonexistent/gbabridged.sock "
                                    "(is gbabridged running? permission on the socket?)"));
   EXPECT_THAT(f.message, HasSubstr("no socket at /nonexistent/gbabridged.sock"));

@@ -334,7 +334,7 @@ TEST_F(NafKeyCommandTest, DaemonNotRunningExitsTen) {
   EXPECT_THAT(err_.str(), HasSubstr("error: daemon not reachable at unix:" + daemon_.dir() +
                                     "/absent.sock (is gbabridged running? permission on the "
                                     "socket?)"));
-  EXPECT_THAT(err_.str(), HasSubstr("[UNAVAILABLE]"));
+  EXPECT_THAT(err_.str(), HasSubstr("[DAEMON_UNREACHABLE]"));
 }
 
 TEST_F(NafKeyCommandTest, NoAnswerWithinTimeoutExitsTen) {
@@ -343,7 +343,7 @@ TEST_F(NafKeyCommandTest, NoAnswerWithinTimeoutExitsTen) {
   options.connection.timeout_seconds = 1;
   EXPECT_EQ(Run(options), kExitDaemonUnreachable);
   EXPECT_THAT(err_.str(), HasSubstr("within 1 s (--timeout"));
-  EXPECT_THAT(err_.str(), HasSubstr("[DEADLINE_EXCEEDED]"));
+  EXPECT_THAT(err_.str(), HasSubstr("[DAEMON_UNREACHABLE]"));
 }
 
 }  // namespace
