@@ -18,7 +18,7 @@ DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libcurl4-openssl-dev libcpp-httplib-dev libpugixml-dev libsqlite3-dev \
   libspdlog-dev libbenchmark-dev openssl util-linux e2fsprogs faketime \
   python3 python3-grpcio python3-protobuf \
-  libfreediameter-dev tshark
+  libfreediameter-dev tshark libsystemd-dev help2man dpkg-dev
 
 # What `make fuzz` needs on top: clang and its libFuzzer/sanitizer runtimes.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
@@ -28,7 +28,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps fuzz-deps install-packages configure build test test-asan bench fuzz demo format clean
+.PHONY: all deps fuzz-deps install-packages configure build test test-asan bench fuzz demo deb format clean
 
 all: build
 
@@ -96,6 +96,13 @@ fuzz: fuzz-deps
 
 demo: build
 	tests/demo/run_demo.sh $(BUILD_DIR)
+
+# The Debian packages (packaging/CMakeLists.txt): gbabridge (daemon, CLI, unit, user, config,
+# man pages, completion) and gbabridge-tools (bsf-sim, soft-usim, examples), into
+# $(BUILD_DIR)/deb/.
+deb: build
+	cpack --config $(BUILD_DIR)/CPackConfig.cmake -B $(BUILD_DIR)/deb
+	@ls -1 $(BUILD_DIR)/deb/*.deb
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

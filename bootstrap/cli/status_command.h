@@ -5,9 +5,11 @@
 #define GBABRIDGE_BOOTSTRAP_CLI_STATUS_COMMAND_H_
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "bootstrap/cli/cli_error.h"
 #include "bootstrap/cli/daemon_connection.h"
 #include "gbabridge/v1/gbabridge.pb.h"
 #include "nlohmann/json.hpp"
@@ -17,6 +19,8 @@ namespace gbabridge::cli {
 struct StatusOptions {
   DaemonConnectionOptions connection;
   bool json = false;
+  bool check = false;  // exit non-zero when the daemon cannot serve keys (CannotServeKeys)
+  bool stats = false;  // also GetStats
 };
 
 int RunStatus(const StatusOptions& options, std::ostream& out, std::ostream& err);
@@ -36,6 +40,12 @@ std::string SessionStateText(gbabridge::v1::SessionState state);
 nlohmann::json StatusToJson(const gbabridge::v1::GetStatusResponse& status);
 // The status for people, one "name: value" line each.
 void PrintStatus(const gbabridge::v1::GetStatusResponse& status, std::ostream& out);
+// GetStats for scripts and for people.
+nlohmann::json StatsToJson(const gbabridge::v1::GetStatsResponse& stats);
+void PrintStats(const gbabridge::v1::GetStatsResponse& stats, std::ostream& out);
+// Why the daemon cannot serve a key right now (`status --check`), or nullopt when it can: a
+// valid session, or a present card without a problem.
+std::optional<CliError> CannotServeKeys(const gbabridge::v1::GetStatusResponse& status);
 
 }  // namespace gbabridge::cli
 

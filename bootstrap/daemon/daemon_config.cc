@@ -25,6 +25,9 @@ using KeySet = std::set<std::string, std::less<>>;
 
 constexpr int64_t kMaxSeconds = int64_t{24} * 3600;
 constexpr int64_t kMaxCachedNafKeys = 1'000'000;
+// [session] max_session_lifetime_seconds: a minute (tests) to 30 days.
+constexpr int64_t kMinSessionLifetimeSeconds = 60;
+constexpr int64_t kMaxSessionLifetimeSeconds = int64_t{30} * 24 * 3600;
 
 // spdlog's level names, most verbose first.
 const std::vector<std::string>& LogLevels() {
@@ -124,9 +127,10 @@ absl::StatusOr<CardTransportKind> ParseTransport(std::string_view name) {
 }
 
 absl::Status ApplyCard(const SectionReader& r, DaemonConfig& config) {
-  if (absl::Status s = r.CheckKeys({"transport", "reader", "pin_file", "pin_credential",
-                                    "modem_port", "modem_baud", "modem_command_timeout_seconds",
-                                    "modem_lock_dir", "modem_logical_channel"});
+  if (absl::Status s =
+          r.CheckKeys({"transport", "reader", "pin_file", "pin_credential", "pin_rejections_file",
+                       "modem_port", "modem_baud", "modem_command_timeout_seconds",
+                       "modem_lock_dir", "modem_logical_channel"});
       !s.ok()) {
     return s;
   }
@@ -153,6 +157,9 @@ absl::Status ApplyCard(const SectionReader& r, DaemonConfig& config) {
   }
   if (absl::Status s = r.String("reader", config.reader); !s.ok()) return s;
   if (absl::Status s = r.String("pin_credential", config.pin_credential); !s.ok()) return s;
+  if (absl::Status s = r.Path("pin_rejections_file", config.pin_rejections_file); !s.ok()) {
+    return s;
+  }
   return r.Path("pin_file", config.pin_file);
 }
 
@@ -182,9 +189,18 @@ absl::Status ApplyBsf(const SectionReader& r, DaemonConfig& config) {
 }
 
 absl::Status ApplySession(const SectionReader& r, DaemonConfig& config) {
-  if (absl::Status s = r.CheckKeys({"refresh_margin_seconds", "max_cached_naf_keys"}); !s.ok()) {
+  if (absl::Status s = r.CheckKeys(
+          {"refresh_margin_seconds", "max_cached_naf_keys", "max_session_lifetime_seconds"});
+      !s.ok()) {
     return s;
   }
+  int64_t max_lifetime = -1;
+  if (absl::Status s = r.Integer("max_session_lifetime_seconds", kMinSessionLifetimeSeconds,
+                                 kMaxSessionLifetimeSeconds, max_lifetime);
+      !s.ok()) {
+    return s;
+  }
+  if (max_lifetime >= 0) config.max_session_lifetime = absl::Seconds(max_lifetime);
   if (absl::Status s = r.Seconds("refresh_margin_seconds", 0, config.refresh_margin); !s.ok()) {
     return s;
   }
@@ -197,10 +213,15 @@ absl::Status ApplySession(const SectionReader& r, DaemonConfig& config) {
 }
 
 absl::Status ApplyListen(const SectionReader& r, DaemonConfig& config) {
-  if (absl::Status s = r.CheckKeys({"unix_socket", "unix_socket_mode", "unix_socket_group", "tcp",
-                                    "tls_cert_file", "tls_key_file", "tls_client_ca_file"});
+  if (absl::Status s =
+          r.CheckKeys({"unix_socket", "unix_socket_mode", "unix_socket_group", "tcp",
+                       "tls_cert_file", "tls_key_file", "tls_client_ca_file", "reflection"});
       !s.ok()) {
     return s;
+  }
+  if (const toml::node* node = r.Get("reflection"); node != nullptr) {
+    if (!node->is_boolean()) return r.Error(*node, "reflection", "must be true or false");
+    config.reflection = node->as_boolean()->get();
   }
   for (absl::Status s :
        {r.Path("unix_socket", config.unix_socket),
@@ -541,6 +562,9 @@ DaemonCommandLine::DaemonCommandLine(CLI::App& app) : app_(app) {
   app.add_option("--socket-mode", socket_mode_, "Unix socket permissions, octal (default 0660)");
   app.add_option("--socket-group", socket_group_,
                  "group (name or number) owning the Unix socket (default: the daemon's group)");
+  app.add_flag("--reflection", reflection_,
+               "serve gRPC server reflection (for grpcurl while developing); off by default: "
+               "it answers any caller, outside the client policy");
   app.add_option("--listen-tcp", listen_tcp_,
                  "also listen on HOST:PORT with mutual TLS (needs --tls-cert, --tls-key, "
                  "--tls-client-ca; port 0 = ephemeral)");
@@ -598,6 +622,7 @@ absl::StatusOr<DaemonConfig> DaemonCommandLine::Load() const {
   }
   if (Given("--socket-group")) config.unix_socket_group = socket_group_;
   if (Given("--listen-tcp")) config.tcp = listen_tcp_;
+  if (reflection_) config.reflection = true;
   if (Given("--tls-cert")) config.tls_cert_file = tls_cert_;
   if (Given("--tls-key")) config.tls_key_file = tls_key_;
   if (Given("--tls-client-ca")) config.tls_client_ca_file = tls_client_ca_;

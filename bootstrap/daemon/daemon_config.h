@@ -2,12 +2,13 @@
 // policy file (--policy) and command-line flags; flags win over the file. The schema, with
 // every key documented, is bootstrap/daemon/examples/gbabridged.toml:
 //
-//   [card]     transport, reader, pin_file, pin_credential, modem_port, modem_baud,
+//   [card]     transport, reader, pin_file, pin_credential, pin_rejections_file, modem_port,
+//   modem_baud,
 //              modem_command_timeout_seconds, modem_lock_dir, modem_logical_channel
 //   [bsf]      url, ca_file, connect_timeout_seconds, total_timeout_seconds, gba_mode
-//   [session]  refresh_margin_seconds, max_cached_naf_keys
+//   [session]  refresh_margin_seconds, max_cached_naf_keys, max_session_lifetime_seconds
 //   [listen]   unix_socket, unix_socket_mode, unix_socket_group, tcp, tls_cert_file,
-//              tls_key_file, tls_client_ca_file
+//              tls_key_file, tls_client_ca_file, reflection
 //   [log]      level, audit_file
 //   [[client]] the client policy (policy.h; Policy::FromToml)
 //
@@ -55,6 +56,9 @@ struct DaemonConfig {
   // LoadCredentialEncrypted=, which can seal it to the device's TPM): read from
   // $CREDENTIALS_DIRECTORY/<name> at start. Exclusive with pin_file.
   std::string pin_credential;
+  // Where the cards that rejected the PIN are remembered across restarts (pin_rejections.h).
+  // Empty: $STATE_DIRECTORY/pin-rejections under systemd (StateDirectory=), else memory only.
+  std::string pin_rejections_file;
 
   // [bsf]
   std::string bsf_url;  // empty: derived from the IMSI (TS 23.003 §16.2)
@@ -66,6 +70,8 @@ struct DaemonConfig {
   // [session]
   absl::Duration refresh_margin = absl::Seconds(60);
   size_t max_cached_naf_keys = 1024;
+  // Never keep a session longer than this, whatever the BSF grants (session_manager.h).
+  absl::Duration max_session_lifetime = absl::Hours(24);
 
   // [listen]
   std::string unix_socket = kDefaultUnixSocket;
@@ -75,6 +81,9 @@ struct DaemonConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // gRPC server reflection (grpcurl): off by default, as it answers every caller that can
+  // connect, outside the client policy, and holds a thread per stream.
+  bool reflection = false;
 
   // [log]
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
@@ -144,6 +153,7 @@ class DaemonCommandLine {
   std::string bsf_url_;
   std::string bsf_ca_file_;
   bool gba_me_ = false;
+  bool reflection_ = false;
   std::string listen_unix_;
   std::string socket_mode_;
   std::string socket_group_;

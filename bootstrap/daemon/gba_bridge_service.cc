@@ -159,13 +159,15 @@ GbaBridgeService::GbaBridgeService(SessionManager& sessions, const Policy& polic
                                    PeerResolver peer_resolver, CardSnapshotSource card,
                                    GbaBridgeServiceOptions options)
     : sessions_(sessions),
-      policy_(policy),
+      policy_(std::make_shared<const Policy>(policy)),
       rate_limiter_(rate_limiter),
       events_(events),
       peer_resolver_(std::move(peer_resolver)),
       card_(std::move(card)),
       options_(std::move(options)),
-      audit_(AuditLogger()) {}
+      audit_(AuditLogger()),
+      started_at_(absl::Now()),
+      started_monotonic_(std::chrono::steady_clock::now()) {}
 
 absl::Status GbaBridgeService::CheckSessionRequest(const ClientPolicy& client, bool force,
                                                    std::optional<GbaMode> mode) {
@@ -186,15 +188,30 @@ absl::Status GbaBridgeService::CheckSessionRequest(const ClientPolicy& client, b
   return absl::OkStatus();
 }
 
+std::shared_ptr<const Policy> GbaBridgeService::CurrentPolicy() const {
+  std::lock_guard<std::mutex> lock(policy_mu_);
+  return policy_;
+}
+
+void GbaBridgeService::ReplacePolicy(Policy policy) {
+  auto replacement = std::make_shared<const Policy>(std::move(policy));
+  {
+    std::lock_guard<std::mutex> lock(policy_mu_);
+    policy_.swap(replacement);
+  }
+  // Buckets of removed or changed entries must not linger (rate_limiter.h).
+  rate_limiter_.Reset();
+}
+
 absl::StatusOr<const ClientPolicy*> GbaBridgeService::FindCaller(
-    const absl::StatusOr<PeerIdentity>& peer) const {
+    const Policy& policy, const absl::StatusOr<PeerIdentity>& peer) const {
   if (!peer.ok()) {
     // An unidentifiable transport is denied like an unknown caller (default deny).
     return wire::WireError(v1::CALLER_NOT_ALLOWED,
                            absl::StrCat("the caller could not be identified from its connection: ",
                                         std::string(peer.status().message())));
   }
-  return policy_.FindClient(*peer);
+  return policy.FindClient(*peer);
 }
 
 absl::StatusOr<PeerIdentity> GbaBridgeService::ResolvePeer(
@@ -213,7 +230,7 @@ grpc::Status GbaBridgeService::GetNafKey(grpc::ServerContext* context,
                    peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
                    client_name, Echo(request->naf_fqdn()),
                    UaHexForLog(request->ua_security_protocol_id()), status);
-    return wire::ToGrpcStatus(status, context);
+    return Refuse(status, context);
   };
 
   // 1. The request itself, before the policy (INVALID_ARGUMENT).
@@ -224,10 +241,12 @@ grpc::Status GbaBridgeService::GetNafKey(grpc::ServerContext* context,
 
   // 2. Who is calling and what its entry allows (PERMISSION_DENIED), before any card or
   // network access (oneM2M SER-008/022).
-  absl::StatusOr<const ClientPolicy*> entry = FindCaller(peer);
+  // One policy for the whole call, even if SIGHUP replaces it meanwhile.
+  const std::shared_ptr<const Policy> policy = CurrentPolicy();
+  absl::StatusOr<const ClientPolicy*> entry = FindCaller(*policy, peer);
   if (!entry.ok()) return fail(entry.status());
   client_name = (*entry)->name;  // so that a NAF or Ua refusal is audited with its entry
-  absl::StatusOr<const ClientPolicy*> client = policy_.Authorize(*peer, *naf);
+  absl::StatusOr<const ClientPolicy*> client = policy->Authorize(*peer, *naf);
   if (!client.ok()) return fail(client.status());
   if (absl::Status allowed = CheckSessionRequest(**client, request->force_bootstrap(), *mode);
       !allowed.ok()) {
@@ -254,6 +273,8 @@ grpc::Status GbaBridgeService::GetNafKey(grpc::ServerContext* context,
   // that authorised this call is the one MayReadImpi() would find (first match).
   if ((*client)->may_read_impi) response->set_impi(key->impi);
   audit_.KeyIssued(*peer, client_name, *key);
+  keys_issued_.fetch_add(1, std::memory_order_relaxed);
+  if (key->cache_hit) cache_hits_.fetch_add(1, std::memory_order_relaxed);
   // The key leaves SecretBytes only here, at the last moment. Known limitation: protobuf
   // strings are ordinary heap memory, neither locked nor wiped when the response is freed;
   // gRPC also copies the serialised message into its own buffers.
@@ -271,12 +292,13 @@ grpc::Status GbaBridgeService::Bootstrap(grpc::ServerContext* context,
     audit_.Refused("Bootstrap",
                    peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
                    client_name, "", "", status);
-    return wire::ToGrpcStatus(status, context);
+    return Refuse(status, context);
   };
 
   absl::StatusOr<std::optional<GbaMode>> mode = GbaModeFromProto(request->gba_mode_preference());
   if (!mode.ok()) return fail(mode.status());
-  absl::StatusOr<const ClientPolicy*> client = FindCaller(peer);
+  const std::shared_ptr<const Policy> policy = CurrentPolicy();
+  absl::StatusOr<const ClientPolicy*> client = FindCaller(*policy, peer);
   if (!client.ok()) return fail(client.status());
   client_name = (*client)->name;
   if (absl::Status allowed = CheckSessionRequest(**client, request->force(), *mode);
@@ -306,7 +328,10 @@ void GbaBridgeService::FillStatus(v1::GetStatusResponse* status) {
   status->set_reader(card.reader);
   status->set_card_present(card.card_present);
   status->set_imsi_masked(card.card_present ? card.imsi_masked : "");
-  status->set_gba_u_capable(card.card_present && card.gba_u_capable);
+  // Unset when not known (no card, or the card did not answer): never a "no" by default.
+  if (card.card_present && card.gba_u_capable.has_value()) {
+    status->set_gba_u_capable(*card.gba_u_capable);
+  }
   status->set_pin_state(PinStateToProto(card.pin));
   status->set_bsf_url(card.bsf_url);
   if (!card.last_error.ok()) {
@@ -335,14 +360,51 @@ grpc::Status GbaBridgeService::GetStatus(grpc::ServerContext* context,
                                          const v1::GetStatusRequest* /*request*/,
                                          v1::GetStatusResponse* response) {
   const absl::StatusOr<PeerIdentity> peer = ResolvePeer(*context);
-  absl::StatusOr<const ClientPolicy*> client = FindCaller(peer);
+  const std::shared_ptr<const Policy> policy = CurrentPolicy();
+  absl::StatusOr<const ClientPolicy*> client = FindCaller(*policy, peer);
   if (!client.ok()) {
     audit_.Refused("GetStatus",
                    peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
                    "", "", "", client.status());
-    return wire::ToGrpcStatus(client.status(), context);
+    return Refuse(client.status(), context);
   }
   FillStatus(response);
+  return grpc::Status::OK;
+}
+
+grpc::Status GbaBridgeService::Refuse(const absl::Status& status, grpc::ServerContext* context) {
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    ++errors_by_reason_[std::string(wire::ErrorReasonName(status))];
+  }
+  return wire::ToGrpcStatus(status, context);
+}
+
+grpc::Status GbaBridgeService::GetStats(grpc::ServerContext* context,
+                                        const v1::GetStatsRequest* /*request*/,
+                                        v1::GetStatsResponse* response) {
+  const absl::StatusOr<PeerIdentity> peer = ResolvePeer(*context);
+  const std::shared_ptr<const Policy> policy = CurrentPolicy();
+  absl::StatusOr<const ClientPolicy*> client = FindCaller(*policy, peer);
+  if (!client.ok()) {
+    audit_.Refused("GetStats",
+                   peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
+                   "", "", "", client.status());
+    return Refuse(client.status(), context);
+  }
+  SetTimestamp(started_at_, response->mutable_started_at());
+  response->set_uptime_seconds(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::steady_clock::now() - started_monotonic_)
+                                   .count());
+  const SessionManagerStatus sessions = sessions_.Status();
+  response->set_bootstrap_attempts(sessions.bootstrap_attempts);
+  response->set_bootstraps(sessions.bootstraps);
+  response->set_keys_issued(keys_issued_.load(std::memory_order_relaxed));
+  response->set_cache_hits(cache_hits_.load(std::memory_order_relaxed));
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  for (const auto& [reason, count] : errors_by_reason_) {
+    (*response->mutable_errors_by_reason())[reason] = count;
+  }
   return grpc::Status::OK;
 }
 
@@ -350,12 +412,13 @@ grpc::Status GbaBridgeService::WatchEvents(grpc::ServerContext* context,
                                            const v1::WatchEventsRequest* /*request*/,
                                            grpc::ServerWriter<v1::Event>* writer) {
   const absl::StatusOr<PeerIdentity> peer = ResolvePeer(*context);
-  absl::StatusOr<const ClientPolicy*> client = FindCaller(peer);
+  const std::shared_ptr<const Policy> policy = CurrentPolicy();
+  absl::StatusOr<const ClientPolicy*> client = FindCaller(*policy, peer);
   if (!client.ok()) {
     audit_.Refused("WatchEvents",
                    peer.ok() ? std::optional<PeerIdentity>(*peer) : std::optional<PeerIdentity>(),
                    "", "", "", client.status());
-    return wire::ToGrpcStatus(client.status(), context);
+    return Refuse(client.status(), context);
   }
 
   // Opening a stream takes a token like any request, and the streams a client holds open
@@ -365,7 +428,7 @@ grpc::Status GbaBridgeService::WatchEvents(grpc::ServerContext* context,
     absl::Status allowed = rate_limiter_.Acquire(client_name, *(*client)->rate_limit);
     if (!allowed.ok()) {
       audit_.Refused("WatchEvents", *peer, client_name, "", "", allowed);
-      return wire::ToGrpcStatus(allowed, context);
+      return Refuse(allowed, context);
     }
   }
   {
@@ -376,7 +439,7 @@ grpc::Status GbaBridgeService::WatchEvents(grpc::ServerContext* context,
           v1::RATE_LIMITED, absl::StrCat("client '", client_name, "' already has ", open,
                                          " WatchEvents streams open (the limit); close one first"));
       audit_.Refused("WatchEvents", *peer, client_name, "", "", too_many);
-      return wire::ToGrpcStatus(too_many, context);
+      return Refuse(too_many, context);
     }
     ++open;
   }

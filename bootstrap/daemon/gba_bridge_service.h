@@ -14,6 +14,8 @@
 #ifndef GBABRIDGE_BOOTSTRAP_DAEMON_GBA_BRIDGE_SERVICE_H_
 #define GBABRIDGE_BOOTSTRAP_DAEMON_GBA_BRIDGE_SERVICE_H_
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -81,26 +83,44 @@ class GbaBridgeService final : public gbabridge::v1::GbaBridge::Service {
   grpc::Status WatchEvents(grpc::ServerContext* context,
                            const gbabridge::v1::WatchEventsRequest* request,
                            grpc::ServerWriter<gbabridge::v1::Event>* writer) override;
+  grpc::Status GetStats(grpc::ServerContext* context, const gbabridge::v1::GetStatsRequest* request,
+                        gbabridge::v1::GetStatsResponse* response) override;
+
+  // The policy of calls from now on (SIGHUP reload); calls in progress finish under the one
+  // they started with. Rate-limit buckets start afresh. Thread-safe.
+  void ReplacePolicy(Policy policy);
+  std::shared_ptr<const Policy> CurrentPolicy() const;
 
  private:
   // The caller and its policy entry, for the RPCs that name no NAF.
   // The caller's identity from its transport; an error when there is no resolver.
   absl::StatusOr<PeerIdentity> ResolvePeer(const grpc::ServerContext& context) const;
-  absl::StatusOr<const ClientPolicy*> FindCaller(const absl::StatusOr<PeerIdentity>& peer) const;
+  absl::StatusOr<const ClientPolicy*> FindCaller(const Policy& policy,
+                                                 const absl::StatusOr<PeerIdentity>& peer) const;
   // What a request asks of the session every client shares: force_bootstrap needs
   // may_force_bootstrap, GBA_MODE_ME needs may_request_gba_me (OPERATION_NOT_ALLOWED).
   static absl::Status CheckSessionRequest(const ClientPolicy& client, bool force,
                                           std::optional<GbaMode> mode);
   void FillStatus(gbabridge::v1::GetStatusResponse* status);
+  // Every refusal and failure leaves through here: counted by reason for GetStats.
+  grpc::Status Refuse(const absl::Status& status, grpc::ServerContext* context);
 
   SessionManager& sessions_;
-  const Policy& policy_;
+  mutable std::mutex policy_mu_;
+  std::shared_ptr<const Policy> policy_;  // replaced whole, never changed in place
   RateLimiter& rate_limiter_;
   EventBus& events_;
   PeerResolver peer_resolver_;
   CardSnapshotSource card_;
   GbaBridgeServiceOptions options_;
   AuditLog audit_;
+  // GetStats counters.
+  const absl::Time started_at_;
+  const std::chrono::steady_clock::time_point started_monotonic_;
+  std::atomic<uint64_t> keys_issued_{0};
+  std::atomic<uint64_t> cache_hits_{0};
+  std::mutex stats_mu_;
+  std::map<std::string, uint64_t> errors_by_reason_;
   std::mutex watch_mu_;
   std::map<std::string, int> watch_streams_;  // open WatchEvents streams by client name
 };

@@ -1,8 +1,9 @@
 #include "bootstrap/daemon/gbabridged.h"
 
+#include <dlfcn.h>
 #include <grpc/grpc_security_constants.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -20,7 +21,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "bootstrap/daemon/audit_log.h"
+#include "uicc/base/secret_file.h"
 #include "uicc/base/secure_memory.h"
 #include "uicc/card_error.h"
 #include "uicc/modem/modem_presence.h"
@@ -52,6 +55,10 @@ size_t MemlockNeeded(const DaemonConfig& config) {
 }
 
 constexpr char kServiceName[] = "gbabridge.v1.GbaBridge";
+
+// gRPC server bounds (StartServer); the unit's TasksMax=128 leaves room for the rest.
+constexpr int kMaxServerThreads = 64;
+constexpr int kMaxStreamsPerConnection = 16;
 
 // Audit lines (audit_log.h) go to `path` when set, else to the main log. The file is opened
 // for appending (created with the process umask: 0600 under the unit's UMask=0077) and each
@@ -109,13 +116,12 @@ absl::StatusOr<std::unique_ptr<Gbabridged>> Gbabridged::Create(DaemonConfig conf
   if (!c.tcp.empty()) {
     absl::StatusOr<std::string> cert = ReadPem(c.tls_cert_file, "TLS certificate");
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPem(c.tls_key_file, "TLS private key");
+    absl::StatusOr<SecretBytes> key = ReadSecretFile(c.tls_key_file, "the TLS private key");
     if (!key.ok()) return key.status();
     absl::StatusOr<std::string> ca = ReadPem(c.tls_client_ca_file, "TLS client CA");
     if (!ca.ok()) return ca.status();
     daemon->tls_cert_pem_ = *std::move(cert);
-    daemon->tls_key_pem_ = SecretBytes::CopyFrom(AsBytes(*key));
-    Wipe(*key);
+    daemon->tls_key_pem_ = *std::move(key);
     daemon->tls_client_ca_pem_ = *std::move(ca);
   }
 
@@ -144,8 +150,24 @@ absl::StatusOr<std::unique_ptr<Gbabridged>> Gbabridged::Create(DaemonConfig conf
     }
     if (source == nullptr) source = std::make_unique<modem::ModemPresenceSource>(link);
   }
-  daemon->slot_ = std::make_unique<CardSlot>(CardSlotOptions{
-      .reader = c.reader, .pin = std::move(pin), .open_channel = daemon->hooks_.open_channel});
+  std::string rejections_path = c.pin_rejections_file;
+  if (const char* state = std::getenv("STATE_DIRECTORY");
+      rejections_path.empty() && state != nullptr && *state != '\0') {
+    // systemd's StateDirectory= (several are ':'-separated; the first is ours).
+    rejections_path =
+        absl::StrCat(std::string(state).substr(0, std::string(state).find(':')), "/pin-rejections");
+  }
+  absl::StatusOr<PinRejections> rejections = PinRejections::Load(rejections_path);
+  if (!rejections.ok()) return rejections.status();
+  if (!rejections_path.empty()) {
+    spdlog::info("PIN rejections are remembered in {} ({} so far)", rejections_path,
+                 rejections->size());
+  }
+  daemon->slot_ =
+      std::make_unique<CardSlot>(CardSlotOptions{.reader = c.reader,
+                                                 .pin = std::move(pin),
+                                                 .open_channel = daemon->hooks_.open_channel,
+                                                 .rejections = *std::move(rejections)});
   SessionManagerOptions session_options;
   session_options.client.bsf_url = c.bsf_url;
   session_options.client.ca_file = c.bsf_ca_file;
@@ -155,6 +177,7 @@ absl::StatusOr<std::unique_ptr<Gbabridged>> Gbabridged::Create(DaemonConfig conf
   session_options.client.product = absl::StrCat("gbabridge/", kGbabridgedVersion);
   session_options.refresh_margin = c.refresh_margin;
   session_options.max_cached_naf_keys = c.max_cached_naf_keys;
+  session_options.max_session_lifetime = c.max_session_lifetime;
   // kBootstrapped, kError (failed bootstraps) and kSessionExpired come from the manager.
   EventBus* events = daemon->events_.get();
   session_options.on_event = [events](const DaemonEvent& event) {
@@ -256,17 +279,37 @@ absl::Status Gbabridged::Start() {
   }
   if (absl::Status s = unix_listener_->Start(server_.get()); !s.ok()) return s;
   watcher_->Start();
-  spdlog::info("gbabridged {} serving on unix:{} (mode {:04o}){}; {} client policy entr{}",
-               kGbabridgedVersion, config_.unix_socket, config_.unix_socket_mode,
-               tcp_endpoint_.empty() ? "" : absl::StrCat(" and tcp:", tcp_endpoint_, " (mTLS)"),
-               config_.policy.clients().size(), config_.policy.clients().size() == 1 ? "y" : "ies");
+  spdlog::info(
+      "gbabridged {} serving on unix:{} (mode {:04o}){}; card: {}; BSF: {}; {} client policy "
+      "entr{}",
+      kGbabridgedVersion, config_.unix_socket, config_.unix_socket_mode,
+      tcp_endpoint_.empty() ? "" : absl::StrCat(" and tcp:", tcp_endpoint_, " (mTLS)"),
+      CardDescription(), BsfDescription(), config_.policy.clients().size(),
+      config_.policy.clients().size() == 1 ? "y" : "ies");
   return absl::OkStatus();
 }
 
 absl::Status Gbabridged::StartServer() {
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Reflection only when asked for (DaemonConfig::reflection): it answers every caller.
+  // libgrpc++_reflection registers its plugin for every ServerBuilder as it loads, so it is
+  // loaded now, on request, rather than linked.
+  if (config_.reflection) {
+    if (::dlopen(GBABRIDGE_GRPC_REFLECTION_SONAME, RTLD_NOW | RTLD_GLOBAL) == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat("[listen] reflection: cannot load ",
+                                                        GBABRIDGE_GRPC_REFLECTION_SONAME,
+                                                        " (Debian: libgrpc++1.51): ", ::dlerror()));
+    }
+  }
   grpc::ServerBuilder builder;
+  // Bounds against a flood of local callers: gRPC's synchronous server takes a thread per
+  // call in progress (a WatchEvents stream holds one for its lifetime); past the cap new
+  // calls get RESOURCE_EXHAUSTED instead of new threads. Streams per connection are capped
+  // too, so one client cannot take every thread over one connection.
+  grpc::ResourceQuota quota("gbabridged");
+  quota.SetMaxThreads(kMaxServerThreads);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
   builder.RegisterService(service_.get());
   for (grpc::Service* extra : hooks_.extra_services) builder.RegisterService(extra);
   // Requests are a NAF name and a 5-byte id: anything large is not a client of ours.
@@ -304,6 +347,43 @@ absl::Status Gbabridged::StartServer() {
     health->SetServingStatus(kServiceName, true);
   }
   return absl::OkStatus();
+}
+
+std::string Gbabridged::CardDescription() const {
+  if (config_.transport == CardTransportKind::kModem) {
+    return absl::StrCat("the modem on ", config_.modem_port, " (", config_.modem_baud, " baud)");
+  }
+  return config_.reader.empty() ? std::string("the first PC/SC reader with a card")
+                                : absl::StrCat("PC/SC reader \"", config_.reader, "\"");
+}
+
+std::string Gbabridged::BsfDescription() const {
+  return config_.bsf_url.empty() ? std::string("derived from the card's IMSI (TS 23.003 §16.2)")
+                                 : config_.bsf_url;
+}
+
+ReloadPlan Gbabridged::Reload(const DaemonConfig& next) {
+  ReloadPlan plan = PlanReload(config_, next);
+  service_->ReplacePolicy(next.policy);
+  config_.policy = next.policy;
+  config_.policy_entries = next.policy_entries;
+  if (config_.log_level != next.log_level) {
+    config_.log_level = next.log_level;
+    // The main log only: audit lines stay at info whatever the level (audit_log.h).
+    spdlog::default_logger()->set_level(spdlog::level::from_str(next.log_level));
+  }
+  const size_t entries = config_.policy.clients().size();
+  spdlog::info("configuration reloaded ({}): {} client policy entr{}, log level {}",
+               absl::StrJoin(next.sources, ", "), entries, entries == 1 ? "y" : "ies",
+               config_.log_level);
+  if (entries == 0) {
+    spdlog::warn("the reloaded client policy is empty: every caller will be refused");
+  }
+  if (!plan.needs_restart.empty()) {
+    spdlog::warn("changed, but kept as they were until gbabridged restarts: {}",
+                 absl::StrJoin(plan.needs_restart, ", "));
+  }
+  return plan;
 }
 
 void Gbabridged::Shutdown() {

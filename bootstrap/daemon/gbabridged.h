@@ -11,6 +11,8 @@
 // watcher. The daemon starts without pcscd, a reader or a card: those are reported through
 // the status snapshot and events (PCSCD_NOT_RUNNING, NO_READER, NO_CARD) and retried.
 //
+// Reload(): the SIGHUP path (daemon_reload.h): a new client policy and log level at once.
+//
 // Shutdown(): stops accepting, closes the event bus (WatchEvents streams end), stops the
 // watcher, shuts the gRPC server down (2 s for calls in progress), wipes the session and
 // every cached key (InvalidateSession("shutdown")) and removes the socket file. Idempotent.
@@ -28,12 +30,14 @@
 #include "bootstrap/daemon/card_snapshot.h"
 #include "bootstrap/daemon/card_watcher.h"
 #include "bootstrap/daemon/daemon_config.h"
+#include "bootstrap/daemon/daemon_reload.h"
 #include "bootstrap/daemon/event_bus.h"
 #include "bootstrap/daemon/gba_bridge_service.h"
 #include "bootstrap/daemon/rate_limiter.h"
 #include "bootstrap/daemon/session_manager.h"
 #include "bootstrap/daemon/unix_socket_listener.h"
 #include "uicc/base/secret_bytes.h"
+#include "uicc/base/version.h"
 
 namespace grpc {
 class Server;
@@ -42,7 +46,7 @@ class Service;
 
 namespace gbabridge::daemon {
 
-inline constexpr char kGbabridgedVersion[] = "0.1.0";
+inline constexpr const char* kGbabridgedVersion = kGbabridgeVersion;
 
 // Replacements for the PC/SC parts, for tests that embed the daemon.
 struct GbabridgedHooks {
@@ -70,8 +74,15 @@ class Gbabridged {
 
   absl::Status Start();
   void Shutdown();
+  // SIGHUP: takes the policy and log level of `next` (already validated) and reports the
+  // other settings that differ, which wait for a restart (daemon_reload.h). Logs both.
+  ReloadPlan Reload(const DaemonConfig& next);
 
   const std::string& unix_socket_path() const { return config_.unix_socket; }
+  // For the start-up line and sd_notify's STATUS=: which card and which BSF.
+  std::string CardDescription() const;
+  std::string BsfDescription() const;
+  size_t policy_entries() const { return config_.policy.clients().size(); }
   // "HOST:PORT" of the TCP listener with the port actually bound; "" without TCP.
   const std::string& tcp_endpoint() const { return tcp_endpoint_; }
   CardSnapshot Snapshot() const { return watcher_->Snapshot(); }

@@ -3,8 +3,11 @@
 // the TLS-PSK example pair and the Python example, as the demo does (issue 4, §4 and §5).
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <atomic>
 #include <chrono>
@@ -278,6 +281,195 @@ rate_limit = { requests = 4, per_seconds = 3600 }
   EXPECT_THAT(daemon_->ReadLog(), HasSubstr("NAF_NOT_ALLOWED"));
 }
 
+// ServerReflectionRequest{list_services = ""} (field 7, length-delimited, empty) on one
+// stream; the first answer's bytes into `listed`. Returns the stream's final status.
+grpc::Status ListServicesByReflection(grpc::GenericStub& generic, std::string* listed) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  grpc::CompletionQueue cq;
+  auto call = generic.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  call->StartCall(reinterpret_cast<void*>(1));
+  cq.Next(&tag, &ok);
+  const std::string list_services("\x3a\x00", 2);
+  grpc::Slice slice(list_services);
+  grpc::ByteBuffer request(&slice, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  cq.Next(&tag, &ok);
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(3));
+  cq.Next(&tag, &ok);
+  if (ok) {
+    std::vector<grpc::Slice> slices;
+    if (response.Dump(&slices).ok()) {
+      for (const auto& s : slices)
+        listed->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  call->WritesDone(reinterpret_cast<void*>(4));
+  cq.Next(&tag, &ok);
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(5)) {
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+// True once the daemon's log holds `text` (up to 10 s).
+bool WaitForLogLine(const GbabridgedProcess& daemon, const std::string& text) {
+  for (int i = 0; i < 400; ++i) {
+    if (daemon.ReadLog().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+// SIGHUP (systemctl reload): the new policy applies to the next call, a setting that needs a
+// restart is named and kept, a broken file changes nothing, and the daemon never stops on it.
+TEST_F(DaemonE2eTest, SighupReloadsThePolicyAndNamesWhatNeedsARestart) {
+  StartBsf();
+  StartDaemon({.clients = R"([[client]]
+name = "test-runner"
+uids = [0]
+naf_patterns = ["other.example.com"]
+ua_ids = ["*"]
+)"});
+  EXPECT_EQ(CallGetNafKey(*stub_, kMef, kTlsUa).reason, "NAF_NOT_ALLOWED");
+
+  const std::filesystem::path config = daemon_->config_path();
+  std::string text = ReadFile(config);
+  const std::string running = text;
+  // The policy now allows mef.example.com, and the reader changes (needs a restart).
+  text = std::regex_replace(text, std::regex("other\\.example\\.com"), "mef.example.com");
+  text = std::regex_replace(text, std::regex("reader = \"[^\"]*\""),
+                            "reader = \"Some Other Reader 00 00\"");
+  { std::ofstream(config) << text; }
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitForLogLine(*daemon_, "configuration reloaded")) << daemon_->ReadLog();
+  EXPECT_THAT(daemon_->ReadLog(),
+              HasSubstr("changed, but kept as they were until gbabridged restarts: card.reader"));
+  CallResult allowed = CallGetNafKey(*stub_, kMef, kTlsUa);
+  EXPECT_TRUE(allowed.status.ok()) << allowed.status.error_message() << " " << allowed.reason;
+
+  // A file that does not parse: refused, and the policy just loaded stays.
+  { std::ofstream(config) << running << "\n[card\n"; }
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitForLogLine(*daemon_, "reload refused, the running configuration stays"))
+      << daemon_->ReadLog();
+  EXPECT_TRUE(CallGetNafKey(*stub_, kMef, kTlsUa).status.ok());
+
+  const std::filesystem::path socket = daemon_->socket_path();
+  EXPECT_EQ(daemon_->Stop(), 0);
+  EXPECT_FALSE(std::filesystem::exists(socket)) << "the socket file outlived the daemon";
+}
+
+// Type=notify: READY=1 once the socket accepts calls (with a STATUS= naming the card and
+// the BSF), RELOADING=1 then READY=1 around a SIGHUP, STOPPING=1 on SIGTERM. systemd's
+// $NOTIFY_SOCKET is a datagram socket; this test plays systemd's part.
+TEST_F(DaemonE2eTest, TellsSystemdWhenReadyReloadingAndStopping) {
+  StartBsf();
+  const std::filesystem::path notify = dir_ / "notify.sock";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", notify.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  auto next_message = [fd]() -> std::string {
+    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+    if (::poll(&p, 1, 10'000) != 1) return "(nothing within 10 s)";
+    char buffer[4096];
+    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string("(recv failed)");
+  };
+  StartDaemon({.launcher = {"env", "NOTIFY_SOCKET=" + notify.string()}});
+  const std::string ready = next_message();
+  EXPECT_THAT(ready, HasSubstr("READY=1"));
+  EXPECT_THAT(ready, HasSubstr("card: PC/SC reader \"Virtual PCD 00 00\""));
+  EXPECT_THAT(ready, HasSubstr("BSF: " + bsf_->ub_url()));
+  EXPECT_THAT(daemon_->ReadLog(), HasSubstr("card: PC/SC reader \"Virtual PCD 00 00\"; BSF: "));
+
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  EXPECT_THAT(next_message(), HasSubstr("RELOADING=1"));
+  EXPECT_THAT(next_message(), HasSubstr("READY=1"));
+  EXPECT_EQ(daemon_->Stop(), 0);
+  EXPECT_THAT(next_message(), HasSubstr("STOPPING=1"));
+  ::close(fd);
+}
+
+// `gbabridge doctor`: everything in place for the test runner; for a user outside the
+// socket's group, the socket permission is named with what to do.
+TEST_F(DaemonE2eTest, DoctorChecksEachPartAndSaysWhatToDo) {
+  StartBsf();
+  StartDaemon();
+  const CommandResult fine = RunCli(Cli("doctor"));
+  EXPECT_EQ(fine.exit_code, 0) << fine.output;
+  EXPECT_THAT(fine.output, HasSubstr("[ ok ] pcscd: running"));
+  EXPECT_THAT(fine.output, HasSubstr("\"Virtual PCD 00 00\" (card)"));
+  EXPECT_THAT(fine.output, HasSubstr("its policy names you (uid 0"));
+  EXPECT_THAT(fine.output, HasSubstr("[ ok ] PIN: DISABLED"));
+  EXPECT_THAT(fine.output, HasSubstr("[ ok ] BSF: reachable at " + bsf_->ub_url()));
+  EXPECT_THAT(fine.output, HasSubstr("everything gbabridge needs is in place"));
+
+  const CommandResult misspelt = RunCli(Cli("doctor --reader \"Virtual PDC 00 00\""));
+  EXPECT_EQ(misspelt.exit_code, 1) << misspelt.output;
+  EXPECT_THAT(misspelt.output, HasSubstr("[FAIL] reader \"Virtual PDC 00 00\": no such reader"));
+
+  const CommandResult as_nobody =
+      RunCommand(absl::StrCat(kAsNobody, GBABRIDGE_CLI_BIN, " ", Cli("doctor --timeout 5")));
+  EXPECT_EQ(as_nobody.exit_code, 1) << as_nobody.output;
+  EXPECT_THAT(as_nobody.output, HasSubstr("no read/write permission for uid 65534"));
+  EXPECT_THAT(as_nobody.output, HasSubstr("join the socket's group"));
+}
+
+// `status --check`: 0 while keys can be served; a misspelt reader is NO_READER with the
+// names of the readers there are, and --check exits 3. `--stats` shows the counters. The
+// old flag name --connect still works.
+TEST_F(DaemonE2eTest, StatusCheckAndStatsTellTheTruth) {
+  StartBsf();
+  StartDaemon();
+  ASSERT_TRUE(CallGetNafKey(*stub_, kMef, kTlsUa).status.ok());
+  ASSERT_TRUE(CallGetNafKey(*stub_, kMef, kTlsUa).status.ok());
+  EXPECT_EQ(CallGetNafKey(*stub_, "not.allowed.org", kTlsUa).reason, "NAF_NOT_ALLOWED");
+  const CommandResult check = RunCli(Cli("status --check --stats --json"));
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  const nlohmann::json j = nlohmann::json::parse(check.out);
+  EXPECT_EQ(j["gba_u_capable"], true);
+  EXPECT_EQ(j["stats"]["bootstraps"], 1);
+  EXPECT_EQ(j["stats"]["keys_issued"], 2);
+  EXPECT_EQ(j["stats"]["cache_hits"], 1);
+  EXPECT_EQ(j["stats"]["errors_by_reason"]["NAF_NOT_ALLOWED"], 1);
+  const CommandResult old_name =
+      RunCli(absl::StrCat("status --stats --connect ", daemon_->target()));
+  EXPECT_EQ(old_name.exit_code, 0) << old_name.output;
+  EXPECT_THAT(old_name.out, HasSubstr("keys issued: 2 (1 from the cache)"));
+  daemon_->Stop();
+
+  GbabridgedOptions misspelt;
+  misspelt.reader = "Virtual PDC 00 00";
+  misspelt.bsf_url = bsf_->ub_url();
+  absl::StatusOr<std::unique_ptr<GbabridgedProcess>> second =
+      GbabridgedProcess::Start(dir_, misspelt);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const std::string target = (*second)->target();
+  CommandResult status;
+  for (int i = 0; i < 100; ++i) {
+    status = RunCli(absl::StrCat("status --check --daemon ", target));
+    if (status.output.find("NO_READER") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status.exit_code, 3) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("no reader named \"Virtual PDC 00 00\"; the readers are: "
+                                       "\"Virtual PCD 00 00\""));
+  EXPECT_THAT(status.output, HasSubstr("error: the daemon cannot serve keys"));
+  (*second)->Stop();
+}
+
 // The socket is 0660 by default: a local user outside the group cannot even connect.
 TEST_F(DaemonE2eTest, DefaultSocketModeKeepsOtherUsersOut) {
   StartBsf();
@@ -435,7 +627,7 @@ TEST_F(DaemonE2eTest, DaemonRestartLeavesNoKeyOnDisk) {
 
 // Operations: grpc.health.v1 answers SERVING, and server reflection lists the service (what
 // grpcurl needs). Called with the generic stub, as those protos are not in Debian's -dev.
-TEST_F(DaemonE2eTest, HealthAndReflectionServicesAnswer) {
+TEST_F(DaemonE2eTest, HealthAnswersAndReflectionIsOffByDefault) {
   StartDaemon({.bsf_url = "http://127.0.0.1:9/"});
   auto channel = grpc::CreateChannel(daemon_->target(), grpc::InsecureChannelCredentials());
   grpc::GenericStub generic(channel);
@@ -469,43 +661,22 @@ TEST_F(DaemonE2eTest, HealthAndReflectionServicesAnswer) {
     EXPECT_EQ(bytes, std::string("\x08\x01", 2));
   }
 
-  // ServerReflectionRequest{list_services = ""}: field 7, length-delimited, empty.
-  {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + 10s);
-    grpc::CompletionQueue cq;
-    auto call = generic.PrepareCall(&context,
-                                    "/grpc.reflection.v1alpha.ServerReflection/"
-                                    "ServerReflectionInfo",
-                                    &cq);
-    void* tag = nullptr;
-    bool ok = false;
-    call->StartCall(reinterpret_cast<void*>(1));
-    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
-    const std::string list_services("\x3a\x00", 2);
-    grpc::Slice slice(list_services);
-    grpc::ByteBuffer request(&slice, 1);
-    call->Write(request, reinterpret_cast<void*>(2));
-    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
-    grpc::ByteBuffer response;
-    call->Read(&response, reinterpret_cast<void*>(3));
-    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
-    std::vector<grpc::Slice> slices;
-    ASSERT_TRUE(response.Dump(&slices).ok());
-    std::string bytes;
-    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    EXPECT_THAT(bytes, HasSubstr("gbabridge.v1.GbaBridge"));
-    EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
-    call->WritesDone(reinterpret_cast<void*>(4));
-    cq.Next(&tag, &ok);
-    grpc::Status status;
-    call->Finish(&status, reinterpret_cast<void*>(5));
-    while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(5)) {
-    }
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-  }
+  // Reflection is off by default: it would answer any caller, outside the policy.
+  std::string listed;
+  EXPECT_EQ(ListServicesByReflection(generic, &listed).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED)
+      << listed;
+}
+
+TEST_F(DaemonE2eTest, ReflectionAnswersWhenTurnedOn) {
+  StartDaemon({.bsf_url = "http://127.0.0.1:9/", .extra_args = {"--reflection"}});
+  auto channel = grpc::CreateChannel(daemon_->target(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  std::string listed;
+  const grpc::Status status = ListServicesByReflection(generic, &listed);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(listed, HasSubstr("gbabridge.v1.GbaBridge"));
+  EXPECT_THAT(listed, HasSubstr("grpc.health.v1.Health"));
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ absl::StatusOr<std::unique_ptr<GbabridgedProcess>> GbabridgedProcess::Start(
   daemon->socket_ = dir / absl::StrCat("gbabridged-", generation, ".sock");
   daemon->log_ = dir / absl::StrCat("gbabridged-", generation, ".log");
   const fs::path config = dir / absl::StrCat("gbabridged-", generation, ".toml");
+  daemon->config_ = config;
   {
     std::ofstream out(config);
     if (options.modem_port.empty()) {

@@ -51,6 +51,8 @@ class GbabridgedProcess {
   const std::filesystem::path& socket_path() const { return socket_; }
   std::string target() const { return "unix:" + socket_.string(); }
   const std::filesystem::path& log_path() const { return log_; }
+  // The --config file it was started with (a test may rewrite it, then send SIGHUP).
+  const std::filesystem::path& config_path() const { return config_; }
   std::string ReadLog() const;
   pid_t pid() const { return process_->pid(); }
 
@@ -61,6 +63,7 @@ class GbabridgedProcess {
 
   std::filesystem::path socket_;
   std::filesystem::path log_;
+  std::filesystem::path config_;
   std::optional<ChildProcess> process_;
 };
 
