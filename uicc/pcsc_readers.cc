@@ -18,6 +18,13 @@ absl::Status PcscContextError(LONG rv, absl::string_view operation) {
     return CardError(CardErrorReason::kPcscdNotRunning,
                      "pcscd is not running (start it, e.g. `systemctl start pcscd`)");
   }
+  if (rv == SCARD_F_COMM_ERROR) {
+    // pcsc-lite's "RPC transport error": the socket to pcscd broke (pcscd stopped or
+    // crashed mid-call). That is pcscd's outage, not a card removal.
+    return CardError(CardErrorReason::kPcscdNotRunning,
+                     absl::StrCat("lost the connection to pcscd during ", operation,
+                                  " (RPC transport error): is pcscd running?"));
+  }
   if (rv == SCARD_E_NO_READERS_AVAILABLE) return NoReaderError();
   return CardError(CardErrorReason::kTransportFailed,
                    absl::StrCat("PC/SC ", operation, " failed: ", PcscErrorText(rv)));

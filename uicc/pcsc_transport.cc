@@ -175,6 +175,7 @@ absl::Status PcscTransport::Fail(long rv, absl::string_view operation) {
     case SCARD_E_NO_SERVICE:
     case SCARD_E_SERVICE_STOPPED:
     case SCARD_E_INVALID_HANDLE:
+    case SCARD_F_COMM_ERROR:  // the socket to pcscd broke: pcscd's outage (pcsc_readers.h)
     case SCARD_E_NO_READERS_AVAILABLE:
       handles_->DropContext();
       transaction_depth_ = 0;

@@ -23,7 +23,7 @@ CardSnapshot WithoutCard(CardSnapshot snapshot, const std::string& reader, const
   snapshot.card_present = false;
   snapshot.iccid.clear();
   snapshot.imsi_masked.clear();
-  snapshot.gba_u_capable = false;
+  snapshot.gba_u_capable.reset();
   snapshot.pin = PinStatus::kUnknown;
   snapshot.bsf_url = bsf_url;
   snapshot.last_error = why;
@@ -39,6 +39,21 @@ PinStatus ToPinStatus(const PinState& pin) {
 }
 
 absl::Time Now() { return absl::Now(); }
+
+std::string NoSuchReaderMessage(const std::string& wanted,
+                                const std::vector<ReaderState>& readers) {
+  std::string message = absl::StrCat("no reader named \"", wanted, "\"");
+  if (readers.empty()) {
+    absl::StrAppend(&message, "; no smart card reader is connected");
+  } else {
+    absl::StrAppend(&message, "; the readers are:");
+    for (size_t i = 0; i < readers.size(); ++i) {
+      absl::StrAppend(&message, i == 0 ? " \"" : ", \"", readers[i].name, "\"");
+    }
+    absl::StrAppend(&message, " ([card] reader, --reader)");
+  }
+  return message;
+}
 
 }  // namespace
 
@@ -177,13 +192,20 @@ void CardWatcher::PollOnce(absl::Duration wait) {
     CardSnapshot snapshot = before;
     snapshot.reader = reader;
     snapshot.card_present = false;
-    snapshot.last_error =
-        reader.empty()
-            ? CardError(CardErrorReason::kNoReader,
-                        options_.reader.empty()
-                            ? "no smart card reader is connected"
-                            : absl::StrCat("no reader named \"", options_.reader, "\""))
-            : CardError(CardErrorReason::kNoCard, absl::StrCat("no card in reader ", reader));
+    if (reader.empty()) {
+      snapshot.last_error =
+          CardError(CardErrorReason::kNoReader,
+                    options_.reader.empty() ? "no smart card reader is connected"
+                                            : NoSuchReaderMessage(options_.reader, *readers));
+    } else if (!reader_exists) {
+      // A configured reader that is not there (misspelt, or unplugged): say so, with the
+      // names of the readers that are, not "no card".
+      snapshot.last_error =
+          CardError(CardErrorReason::kNoReader, NoSuchReaderMessage(reader, *readers));
+    } else {
+      snapshot.last_error =
+          CardError(CardErrorReason::kNoCard, absl::StrCat("no card in reader ", reader));
+    }
     if (before.reader != snapshot.reader || before.card_present ||
         before.last_error.message() != snapshot.last_error.message()) {
       SetSnapshot(std::move(snapshot));
@@ -240,27 +262,44 @@ bool CardWatcher::Inspect(const std::string& reader) {
   snapshot.bsf_url = options_.bsf_url;
   std::optional<std::string> iccid;
   // Everything under the card mutex: never interleaved with a bootstrap. The provider
-  // (CardSlot) verifies the PIN first if the card needs it and one is configured.
+  // (CardSlot) verifies the PIN first if the card needs it and one is configured. Each field
+  // on its own: a card without EF_ICCID, or that refuses one query, still shows the others,
+  // and only what GBA needs (the PIN state, the IMSI, the GBA capability) makes it unusable.
   absl::Status read = sessions_.WithCard([&](Usim& usim) -> absl::Status {
-    absl::StatusOr<Bytes> raw = usim.ReadIccid();
-    if (!raw.ok()) return raw.status();
-    absl::StatusOr<std::string> digits = DecodeIccid(*raw);
-    if (!digits.ok()) return digits.status();
-    iccid = *digits;
+    if (absl::StatusOr<Bytes> raw = usim.ReadIccid(); !raw.ok()) {
+      spdlog::warn("card in reader {}: ICCID unknown: {}", reader, Sv(raw.status().message()));
+    } else if (absl::StatusOr<std::string> digits = DecodeIccid(*raw); !digits.ok()) {
+      spdlog::warn("card in reader {}: ICCID unknown: {}", reader, Sv(digits.status().message()));
+    } else {
+      iccid = *digits;
+    }
+    absl::Status first_error;
+    auto note = [&first_error](const absl::Status& status) {
+      if (first_error.ok()) first_error = status;
+    };
     absl::StatusOr<PinState> pin = usim.GetPinState();
-    if (!pin.ok()) return pin.status();
-    snapshot.pin = ToPinStatus(*pin);
+    if (pin.ok()) {
+      snapshot.pin = ToPinStatus(*pin);
+    } else {
+      note(pin.status());
+    }
     absl::StatusOr<Imsi> imsi = usim.ReadImsi();
-    if (!imsi.ok()) return imsi.status();
-    snapshot.imsi_masked = imsi->Masked();
-    if (options_.bsf_url.empty()) {
-      // As GbaClient::ResolveBsfUrl (TS 23.003 §16.2).
-      snapshot.bsf_url = absl::StrCat("https://", DeriveBsfFqdn(*imsi), "/");
+    if (imsi.ok()) {
+      snapshot.imsi_masked = imsi->Masked();
+      if (options_.bsf_url.empty()) {
+        // As GbaClient::ResolveBsfUrl (TS 23.003 §16.2).
+        snapshot.bsf_url = absl::StrCat("https://", DeriveBsfFqdn(*imsi), "/");
+      }
+    } else {
+      note(imsi.status());
     }
     absl::StatusOr<bool> gba = usim.IsGbaCapable();
-    if (!gba.ok()) return gba.status();
-    snapshot.gba_u_capable = *gba;
-    return absl::OkStatus();
+    if (gba.ok()) {
+      snapshot.gba_u_capable = *gba;
+    } else {
+      note(gba.status());
+    }
+    return first_error;
   });
   snapshot.last_error = read;
   if (iccid.has_value()) snapshot.iccid = *iccid;
@@ -287,7 +326,7 @@ bool CardWatcher::Inspect(const std::string& reader) {
   if (passing) inspect_again_at_ = Now() + options_.max_backoff / 6;
   if (read.ok()) {
     spdlog::info("card in reader {}: IMSI {}, GBA_U {}, BSF {}", reader, snapshot.imsi_masked,
-                 snapshot.gba_u_capable ? "yes" : "no", snapshot.bsf_url);
+                 snapshot.gba_u_capable.value_or(false) ? "yes" : "no", snapshot.bsf_url);
   } else {
     spdlog::warn("card in reader {} could not be read: {}", reader, Sv(read.message()));
   }

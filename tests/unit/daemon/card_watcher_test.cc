@@ -15,6 +15,7 @@
 #include "../soft_usim/soft_usim_test_util.h"
 #include "absl/strings/str_cat.h"
 #include "bootstrap/daemon/card_slot.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"
 #include "uicc/in_process_transport.h"
@@ -193,7 +194,7 @@ TEST_F(CardWatcherTest, InsertedCardIsReadIntoTheSnapshot) {
   EXPECT_EQ(s.iccid, "8900101012345678901");
   EXPECT_EQ(s.imsi_masked, "00101********89");  // MCC+MNC, last two digits
   EXPECT_EQ(s.imsi_masked.find("0123456"), std::string::npos);
-  EXPECT_TRUE(s.gba_u_capable);
+  EXPECT_EQ(s.gba_u_capable, std::optional<bool>(true));
   EXPECT_EQ(s.pin, PinStatus::kDisabled);
   EXPECT_EQ(s.bsf_url, "https://bsf.mnc001.mcc001.pub.3gppnetwork.org/");
   EXPECT_TRUE(s.last_error.ok()) << s.last_error;
@@ -297,6 +298,54 @@ TEST_F(CardWatcherTest, NoReaderAndEmptyReader) {
   EXPECT_EQ(s.reader, kReader);
   EXPECT_EQ(GetCardErrorReason(s.last_error), CardErrorReason::kNoCard);
   EXPECT_TRUE(Events().empty());
+}
+
+TEST_F(CardWatcherTest, AMisspeltReaderIsNoReaderWithTheNamesOfThoseThere) {
+  CardWatcherOptions options;
+  options.reader = "Virtual PDC 00 00";
+  Build({}, std::move(options));
+  auto card = MakeCard(dir_, "8900101012345678901");
+  Present(card.get());
+  watcher_->PollOnce(absl::ZeroDuration());
+  const CardSnapshot s = watcher_->Snapshot();
+  EXPECT_FALSE(s.card_present);
+  EXPECT_EQ(GetCardErrorReason(s.last_error), CardErrorReason::kNoReader) << s.last_error;
+  EXPECT_THAT(std::string(s.last_error.message()),
+              ::testing::HasSubstr("no reader named \"Virtual PDC 00 00\"; the readers are: "
+                                   "\"Other Reader\", \"Virtual PCD 00 00\""));
+}
+
+// A card without EF_ICCID (SELECT 2FE2 answers 6A82, file not found).
+class WithoutEfIccid : public ApduHandler {
+ public:
+  explicit WithoutEfIccid(ApduHandler& card) : card_(card) {}
+  Bytes Reset() override { return card_.Reset(); }
+  Bytes Process(ByteView command) override {
+    const bool select_iccid = command.size() >= 7 && command[1] == 0xA4 &&
+                              command[command.size() - 2] == 0x2F &&
+                              command[command.size() - 1] == 0xE2;
+    const bool select_iccid_le =
+        command.size() >= 8 && command[1] == 0xA4 && command[5] == 0x2F && command[6] == 0xE2;
+    if (select_iccid || select_iccid_le) return {0x6A, 0x82};
+    return card_.Process(command);
+  }
+
+ private:
+  ApduHandler& card_;
+};
+
+TEST_F(CardWatcherTest, ACardWithoutEfIccidIsStillReadAndUsable) {
+  auto card = MakeCard(dir_, "8900101012345678901");
+  WithoutEfIccid no_iccid(*card);
+  Present(&no_iccid);
+  watcher_->PollOnce(absl::ZeroDuration());
+  const CardSnapshot s = watcher_->Snapshot();
+  EXPECT_TRUE(s.card_present);
+  EXPECT_TRUE(s.iccid.empty()) << "unknown, not made up";
+  EXPECT_EQ(s.imsi_masked, "00101********89");
+  EXPECT_EQ(s.gba_u_capable, std::optional<bool>(true));
+  EXPECT_EQ(s.pin, PinStatus::kDisabled);
+  EXPECT_TRUE(s.last_error.ok()) << s.last_error;
 }
 
 TEST_F(CardWatcherTest, PinRequiredCardIsPresentWithItsError) {

@@ -39,6 +39,10 @@ TEST(PcscContextErrorTest, OneMappingForEveryCaller) {
             CardErrorReason::kPcscdNotRunning);
   EXPECT_EQ(GetCardErrorReason(PcscContextError(SCARD_E_NO_READERS_AVAILABLE, "x")),
             CardErrorReason::kNoReader);
+  // "RPC transport error": pcscd went away mid-call; not a card removal.
+  const absl::Status broken = PcscContextError(SCARD_F_COMM_ERROR, "SCardGetStatusChange");
+  EXPECT_EQ(GetCardErrorReason(broken), CardErrorReason::kPcscdNotRunning);
+  EXPECT_THAT(std::string(broken.message()), ::testing::HasSubstr("is pcscd running?"));
   const absl::Status other = PcscContextError(SCARD_E_NO_MEMORY, "SCardListReaders");
   EXPECT_EQ(GetCardErrorReason(other), CardErrorReason::kTransportFailed);
   EXPECT_THAT(std::string(other.message()), ::testing::HasSubstr("SCardListReaders"));
