@@ -10,9 +10,12 @@ namespace gbabridge::bsf {
 absl::Status PendingChallenges::Add(PendingChallenge challenge) {
   std::lock_guard<std::mutex> lock(mu_);
   std::deque<std::string>& ids = ids_by_impi_[challenge.av.impi];
-  while (!ids.empty() && ids.size() >= max_per_impi_) {
-    by_id_.erase(ids.front());
-    ids.pop_front();
+  if (ids.size() >= max_per_impi_) {
+    // Refused, not evicted: the IMPI is no secret, so evicting the oldest would let anyone
+    // cancel the device's own challenge in flight by asking for a few more.
+    return absl::ResourceExhaustedError(
+        absl::StrCat("IMPI ", challenge.av.impi, " has ", ids.size(),
+                     " open challenges, its maximum; they expire after the nonce timeout"));
   }
   if (by_id_.size() >= max_total_) {
     if (ids.empty()) ids_by_impi_.erase(challenge.av.impi);
@@ -60,6 +63,13 @@ size_t PendingChallenges::SweepIssuedBefore(std::chrono::steady_clock::time_poin
   }
   for (const std::string& id : old) EraseLocked(id);
   return old.size();
+}
+
+bool PendingChallenges::HasRoomFor(const std::string& impi) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (by_id_.size() >= max_total_) return false;
+  auto ids = ids_by_impi_.find(impi);
+  return ids == ids_by_impi_.end() || ids->second.size() < max_per_impi_;
 }
 
 size_t PendingChallenges::Size() const {

@@ -7,8 +7,10 @@
 // removes the entry: a vector is used for one answer only, so a replayed answer (or a
 // second try after a wrong one) finds nothing.
 //
-// Bounded (oneM2M SER-001): at most `max_per_impi` open challenges per IMPI (the oldest is
-// dropped: a UE that restarts does not need its old challenge) and `max_total` overall.
+// Bounded (oneM2M SER-001): at most `max_per_impi` open challenges per IMPI and `max_total`
+// overall. Past either, new challenges are refused (never the oldest evicted: the IMPI is
+// not secret, and eviction would let anyone cancel a device's challenge in flight); open
+// ones end when answered or swept after the nonce timeout.
 #ifndef GBABRIDGE_BSF_SIM_PENDING_CHALLENGES_H_
 #define GBABRIDGE_BSF_SIM_PENDING_CHALLENGES_H_
 
@@ -41,8 +43,11 @@ class PendingChallenges {
   PendingChallenges(size_t max_total, size_t max_per_impi)
       : max_total_(max_total), max_per_impi_(max_per_impi) {}
 
-  // ResourceExhausted when `max_total` challenges are open.
+  // ResourceExhausted when `max_total` challenges are open, or `max_per_impi` for this IMPI.
   absl::Status Add(PendingChallenge challenge);
+  // Whether Add() would take a challenge for `impi` now: checked before a vector is made, so
+  // that a refusal costs no SQN.
+  bool HasRoomFor(const std::string& impi) const;
   // Removes and returns the challenge with this id.
   std::optional<PendingChallenge> Take(ByteView id);
   // Drops (and wipes) challenges issued before `cutoff`; returns how many.

@@ -134,6 +134,11 @@ UbReply UbAuthenticator::Dispatch(const UbRequest& request) {
 
 UbReply UbAuthenticator::Challenge(const UbRequest& request, const std::string& username,
                                    const std::string& impi, bool ue_gba_u, bool stale) {
+  if (!pending_.HasRoomFor(impi)) {
+    // Before the vector: a refused request must not use up an SQN.
+    spdlog::warn("Ub {}: IMPI {} has the maximum of open challenges: 503", request.peer, impi);
+    return ServerError(absl::ResourceExhaustedError("too many open challenges"));
+  }
   absl::StatusOr<AuthVector> av = generator_.Generate(impi, ue_gba_u);
   if (!av.ok()) {
     if (av.status().code() == absl::StatusCode::kNotFound) {

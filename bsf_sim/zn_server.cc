@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "bsf_sim/naf_authenticator.h"
 #include "bsf_sim/zn_service.h"
+#include "uicc/base/secret_file.h"
 
 namespace gbabridge::bsf {
 namespace {
@@ -84,11 +85,11 @@ absl::Status ZnServer::Start() {
   if (tls()) {
     absl::StatusOr<std::string> cert = ReadPemFile(options_.tls_cert_file, "TLS certificate");
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPemFile(options_.tls_key_file, "TLS key");
+    absl::StatusOr<SecretBytes> key = ReadSecretFile(options_.tls_key_file, "the Zn TLS key");
     if (!key.ok()) return key.status();
     absl::StatusOr<std::string> ca = ReadPemFile(options_.client_ca_file, "client CA");
     if (!ca.ok()) return ca.status();
-    key_pem = *std::move(key);
+    key_pem = SecretToString(*key);  // gRPC takes a std::string; wiped below
     grpc::SslServerCredentialsOptions ssl(
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
     ssl.pem_root_certs = *ca;

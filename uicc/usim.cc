@@ -21,6 +21,8 @@ using namespace usim;  // NOLINT(build/namespaces): the APDU table
 // No USIM EF the client reads is larger than this; a bigger FCP file size is refused
 // rather than trusted (bounds on lengths read from the card).
 constexpr uint32_t kMaxTransparentSize = 4096;
+// An IMPI is an NAI; RFC 7542 §2.2 lets one be 253 octets. EF_IMPI may hold no more.
+constexpr size_t kMaxImpiLength = 253;
 
 bool StartsWith(ByteView bytes, ByteView prefix) {
   return bytes.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), bytes.begin());
@@ -354,6 +356,20 @@ absl::StatusOr<std::optional<std::string>> Usim::ReadIsimImpiLocked() {
   if (!tlv.ok() || tlv->tag != 0x80 || tlv->value.empty()) {
     return Malformed("EF_IMPI does not hold a tag-80 NAI");
   }
+  // The IMPI becomes the Digest username and goes into logs and the BSF's database: only an
+  // NAI (RFC 7542: user@realm) of printable ASCII, no spaces, no quotes or backslashes that
+  // would change the Authorization header (TS 23.003 §13.3).
+  const ByteView nai(tlv->value.data(), tlv->value.size());
+  const bool printable = std::all_of(nai.begin(), nai.end(), [](uint8_t c) {
+    return c > 0x20 && c < 0x7F && c != '"' && c != '\\';
+  });
+  const size_t at = std::find(nai.begin(), nai.end(), '@') - nai.begin();
+  if (!printable || nai.size() > kMaxImpiLength || at == 0 || at + 1 >= nai.size()) {
+    return Malformed(
+        absl::StrCat("EF_IMPI does not hold an NAI of printable ASCII (user@realm, "
+                     "at most ",
+                     kMaxImpiLength, " characters)"));
+  }
   return std::optional<std::string>(std::in_place, tlv->value.begin(), tlv->value.end());
 }
 
@@ -403,6 +419,10 @@ absl::StatusOr<PinState> Usim::GetPinState() {
     } else if (r->sw == kSwAuthMethodBlocked) {
       state.blocked = true;
       state.tries_left = 0;
+    } else if (!state.enabled && (r->sw == kSwWrongLength || r->sw == kSwInsNotSupported)) {
+      // Some cards refuse the 4-byte VERIFY (no Lc) with 6700 or 6D00. With PIN1 disabled
+      // by the FCP's PS_DO nothing needs verifying: carry on, the retry count unknown.
+      state.verified = true;
     } else {
       return StatusWordError(r->sw, "VERIFY (retry counter)");
     }

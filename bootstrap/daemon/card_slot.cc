@@ -106,7 +106,10 @@ absl::StatusOr<SecretBytes> ReadPinFile(const std::string& path) {
   return result;
 }
 
-CardSlot::CardSlot(CardSlotOptions options) : options_(std::move(options)) {
+CardSlot::CardSlot(CardSlotOptions options)
+    : options_(std::move(options)),
+      rejections_(options_.rejections.has_value() ? *std::move(options_.rejections)
+                                                  : *PinRejections::Load("")) {
   if (!options_.open_channel) {
     const std::string reader = options_.reader;
     options_.open_channel = [reader]() -> absl::StatusOr<std::unique_ptr<CardTransport>> {
@@ -182,20 +185,30 @@ absl::Status CardSlot::CheckPin() {
   if (absl::StatusOr<Bytes> raw = usim_->ReadIccid(); raw.ok()) {
     if (absl::StatusOr<std::string> digits = DecodeIccid(*raw); digits.ok()) iccid = *digits;
   }
-  if (!rejected_by_.empty() &&
-      (iccid.empty() || rejected_by_.contains(iccid) || rejected_by_.contains(""))) {
+  if (rejections_.WasRejected(iccid, options_.pin)) {
     return CardError(CardErrorReason::kPinWrong,
                      "this card rejected the configured PIN earlier; it is not presented again "
-                     "so as not to block the card. Correct [card] pin_file and restart "
-                     "gbabridged, or insert another card");
+                     "so as not to block the card (also not after a restart). Correct [card] "
+                     "pin_file and restart gbabridged, or insert another card");
+  }
+  // TS 102 221 §9.5.1: at 0 tries only the PUK helps. With one try left a wrong PIN would
+  // block the card: leave that last try to a person.
+  if (state->tries_left >= 0 && state->tries_left <= 1) {
+    return CardError(CardErrorReason::kPinRequired,
+                     absl::StrCat("PIN1 has ", state->tries_left,
+                                  " try left: gbabridged does not present the PIN with so few "
+                                  "tries left (a wrong one would block the card). Verify it "
+                                  "with a PIN tool of your own, then restart gbabridged"));
   }
   absl::Status verified = usim_->VerifyPin(PinView(options_.pin));
   if (GetCardErrorReason(verified) == CardErrorReason::kPinWrong) {
-    rejected_by_.insert(iccid);
-    return CardError(CardErrorReason::kPinWrong,
-                     absl::StrCat("the configured PIN was rejected: ", verified.message(),
-                                  ". It will not be presented to this card again; correct "
-                                  "[card] pin_file and restart gbabridged"));
+    absl::Status recorded = rejections_.Record(iccid, options_.pin);
+    return CardError(
+        CardErrorReason::kPinWrong,
+        absl::StrCat("the configured PIN was rejected: ", verified.message(),
+                     ". It will not be presented to this card again; correct "
+                     "[card] pin_file and restart gbabridged",
+                     recorded.ok() ? "" : absl::StrCat(" (", recorded.message(), ")")));
   }
   return verified;
 }

@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "bootstrap/daemon/pin_rejections.h"
 #include "uicc/base/secret_bytes.h"
 #include "uicc/card_transport.h"
 #include "uicc/usim.h"
@@ -46,6 +47,9 @@ struct CardSlotOptions {
   // Opens the card channel; null: PcscTransport::Connect(reader). Tests inject an in-process
   // card here.
   std::function<absl::StatusOr<std::unique_ptr<CardTransport>>()> open_channel;
+  // Cards that rejected the PIN, remembered across restarts (pin_rejections.h); nullopt:
+  // in memory only.
+  std::optional<PinRejections> rejections;
 };
 
 class CardSlot {
@@ -86,8 +90,8 @@ class CardSlot {
   std::unique_ptr<Usim> usim_;
   bool ready_ = false;
   bool new_card_ = true;
-  // The ICCID ("" if unreadable) of the card that rejected the configured PIN.
-  std::set<std::string> rejected_by_;  // ICCIDs ("" = unreadable) that rejected the PIN
+  // The cards ("" if the ICCID is unreadable) that rejected the configured PIN.
+  PinRejections rejections_;
 };
 
 }  // namespace gbabridge::daemon

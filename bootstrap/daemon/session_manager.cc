@@ -359,7 +359,12 @@ void SessionManager::StoreSessionLocked(BootstrapSession session) {
   expired_session_.reset();
   // The monotonic deadline is fixed now, from the lifetime left by the UTC clock; later
   // wall-clock jumps do not move it.
-  const absl::Duration remaining = session.expiry - clock_.UtcNow();
+  absl::Duration remaining = session.expiry - clock_.UtcNow();
+  if (remaining > options_.max_session_lifetime) {
+    // SessionManagerOptions::max_session_lifetime: the expiry callers see is the cap too.
+    remaining = options_.max_session_lifetime;
+    session.expiry = clock_.UtcNow() + remaining;
+  }
   const absl::Duration margin = std::min(options_.refresh_margin, remaining / 2);
   session_ = StoredSession{.session = std::move(session),
                            .refresh_deadline = clock_.MonotonicNow() + remaining - margin,

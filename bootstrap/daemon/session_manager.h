@@ -129,6 +129,10 @@ struct SessionManagerOptions {
   // NAF keys cached per session; further NAFs are derived on every request. Bounds memory
   // (locked memory in the daemon) against a caller cycling through NAF names.
   size_t max_cached_naf_keys = 1024;
+  // A session is kept at most this long, whatever key lifetime the BSF grants
+  // (Key-lifetime, TS 24.109 §4.5.2): a device whose clock is years behind would otherwise
+  // hold Ks (GBA_ME) for years. Counted on the monotonic clock.
+  absl::Duration max_session_lifetime = absl::Hours(24);
   // Null: Clock::System(). Must outlive the manager.
   Clock* clock = nullptr;
   // Receives kBootstrapped, kError and kSessionExpired events (see the top of this file),

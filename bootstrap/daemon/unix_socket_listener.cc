@@ -266,10 +266,21 @@ void UnixSocketListener::AcceptLoop(grpc::Server* server) {
       ::close(fd);
       continue;
     }
+    struct stat socket_stat {};
+    if (::fstat(fd, &socket_stat) != 0) {
+      spdlog::warn("Unix listener: fstat on a new connection failed ({}); closed", Errno(errno));
+      ::close(fd);
+      continue;
+    }
     {
       // Recorded before gRPC sees the fd, so no call on it can find an older entry.
       std::lock_guard<std::mutex> lock(mu_);
-      peers_.insert_or_assign(fd, PeerIdentity::Unix(credentials.uid, credentials.gid));
+      peers_.insert_or_assign(
+          fd, AcceptedPeer{.identity = PeerIdentity::Unix(credentials.uid, credentials.gid),
+                           .dev = socket_stat.st_dev,
+                           .ino = socket_stat.st_ino,
+                           .uid = credentials.uid,
+                           .gid = credentials.gid});
       ++accepted_;
     }
     spdlog::debug("Unix connection fd {} from uid={} gid={} pid={}", fd, credentials.uid,
@@ -321,7 +332,20 @@ absl::StatusOr<PeerIdentity> UnixSocketListener::Resolve(std::string_view peer) 
   if (it == peers_.end()) {
     return absl::NotFoundError(absl::StrCat("no peer credentials recorded for ", Sv(peer)));
   }
-  return it->second;
+  // The fd must still be the socket accept() gave us, with the same peer: a number reused
+  // for another socket (the connection gone, a new one not through our accept) must never
+  // inherit the identity recorded for the old one.
+  struct stat now {};
+  ucred credentials{};
+  socklen_t length = sizeof(credentials);
+  if (::fstat(fd, &now) != 0 || now.st_dev != it->second.dev || now.st_ino != it->second.ino ||
+      ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0 ||
+      length != sizeof(credentials) || credentials.uid != it->second.uid ||
+      credentials.gid != it->second.gid) {
+    return absl::NotFoundError(
+        absl::StrCat("the connection behind ", Sv(peer), " is no longer the one accepted"));
+  }
+  return it->second.identity;
 }
 
 uint64_t UnixSocketListener::accepted() const {

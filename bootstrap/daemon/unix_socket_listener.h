@@ -98,7 +98,17 @@ class UnixSocketListener {
   std::thread thread_;
 
   mutable std::mutex mu_;
-  std::map<int, PeerIdentity> peers_;  // by accepted fd
+  // What accept() saw on each fd: the identity, and the socket's inode, so that Resolve()
+  // can check that the fd still is that connection (never another socket under a reused
+  // number) before it trusts the identity.
+  struct AcceptedPeer {
+    PeerIdentity identity;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+  };
+  std::map<int, AcceptedPeer> peers_;  // by accepted fd
   uint64_t accepted_ = 0;
   bool removed_ = false;
 };

@@ -229,11 +229,13 @@ absl::StatusOr<BootstrappingInfo> ParseBootstrappingInfo(std::string_view xml) {
   if (btid->size() > kMaxBtidSize) {
     return absl::InvalidArgumentError("BootstrappingInfo XML: <btid> is too long");
   }
-  for (char c : *btid) {
-    // B-TID is an NAI (TS 33.220 §4.5.2): printable, no spaces.
-    if (c <= 0x20 || c == 0x7F) {
+  for (const char ch : *btid) {
+    // B-TID is an NAI (TS 33.220 §4.5.2): printable ASCII, no spaces. As unsigned char:
+    // with a signed char, bytes from 0x80 would pass or fail depending on the platform.
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7F) {
       return absl::InvalidArgumentError(
-          "BootstrappingInfo XML: <btid> contains whitespace or control characters");
+          "BootstrappingInfo XML: <btid> holds whitespace, control or non-ASCII characters");
     }
   }
   if (!lifetime.has_value() || lifetime->empty()) {

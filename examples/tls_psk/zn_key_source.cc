@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "uicc/base/secret_file.h"
 
 namespace gbabridge::examples {
 namespace {
@@ -77,11 +78,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeZnChannel(const HostPort& zn,
   if (!ca.ok()) return ca.status();
   absl::StatusOr<std::string> cert = ReadFile(tls->cert_file, "the NAF certificate");
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(tls->key_file, "the NAF private key");
+  absl::StatusOr<SecretBytes> key = ReadSecretFile(tls->key_file, "the NAF private key");
   if (!key.ok()) return key.status();
   ssl.pem_root_certs = *std::move(ca);
   ssl.pem_cert_chain = *std::move(cert);
-  ssl.pem_private_key = *std::move(key);
+  ssl.pem_private_key = SecretToString(*key);  // gRPC's API takes a std::string
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateChannel(zn.ToString(), grpc::SslCredentials(ssl));
   Wipe(&ssl.pem_private_key);  // gRPC keeps its own copy inside the credentials

@@ -24,22 +24,27 @@ TEST(PendingChallengesTest, AnsweredChallengesDoNotCountAgainstTheSubscriber) {
     ASSERT_TRUE(taken.has_value());
     EXPECT_EQ(taken->av.impi, "alice");
   }
-  // Three answered challenges must not leave stale ids that make this Add evict "live".
+  // Three answered challenges must not leave stale ids that count against alice's limit.
   ASSERT_TRUE(pending.Add(Challenge("next", "alice")).ok());
   EXPECT_TRUE(pending.Take(Id("live")).has_value());
   EXPECT_TRUE(pending.Take(Id("next")).has_value());
   EXPECT_EQ(pending.Size(), 0u);
 }
 
-TEST(PendingChallengesTest, OldestIsEvictedPastThePerSubscriberLimit) {
+TEST(PendingChallengesTest, PastThePerSubscriberLimitNewOnesAreRefusedNotTheOldEvicted) {
   PendingChallenges pending(100, 2);
   ASSERT_TRUE(pending.Add(Challenge("c1", "bob")).ok());
   ASSERT_TRUE(pending.Add(Challenge("c2", "bob")).ok());
-  ASSERT_TRUE(pending.Add(Challenge("c3", "bob")).ok());
-  EXPECT_FALSE(pending.Take(Id("c1")).has_value());
+  EXPECT_FALSE(pending.HasRoomFor("bob"));
+  EXPECT_TRUE(pending.HasRoomFor("carol"));
+  const absl::Status refused = pending.Add(Challenge("c3", "bob"));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  // The device's own challenges in flight are still answerable.
+  EXPECT_TRUE(pending.Take(Id("c1")).has_value());
+  EXPECT_FALSE(pending.Take(Id("c3")).has_value());
+  EXPECT_TRUE(pending.HasRoomFor("bob"));
   EXPECT_TRUE(pending.Take(Id("c2")).has_value());
-  EXPECT_TRUE(pending.Take(Id("c3")).has_value());
-  EXPECT_FALSE(pending.Take(Id("c3")).has_value()) << "a challenge is answered once";
+  EXPECT_FALSE(pending.Take(Id("c2")).has_value()) << "a challenge is answered once";
 }
 
 }  // namespace

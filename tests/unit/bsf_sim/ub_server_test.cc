@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -420,8 +421,16 @@ TEST_F(UbServerTest, ReadOnlyDatabaseIs503AndNoVector) {
   EXPECT_EQ(authenticator_->PendingCount(), 0u);
 }
 
-TEST_F(UbServerTest, OpenChallengesPerImpiAreBounded) {
-  for (int i = 0; i < 10; ++i) Challenge(kTestImpi);
+// Past the bound new challenges are refused (503, Retry-After) before any vector is made;
+// the open ones stay answerable (none is evicted: the IMPI is not secret).
+TEST_F(UbServerTest, OpenChallengesPerImpiAreBoundedAndTheExtraOnesRefused) {
+  std::vector<UeView> open;
+  for (int i = 0; i < 4; ++i) open.push_back(Challenge(kTestImpi));
+  EXPECT_EQ(authenticator_->PendingCount(), 4u);
+  httplib::Result refused = Get(InitialAuthorization(kTestImpi), kUserAgent);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_TRUE(refused->has_header("Retry-After"));
   EXPECT_EQ(authenticator_->PendingCount(), 4u);
 }
 

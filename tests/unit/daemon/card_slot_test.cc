@@ -6,10 +6,12 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include "../soft_usim/soft_usim_test_util.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "uicc/card_error.h"
 #include "uicc/in_process_transport.h"
@@ -18,6 +20,13 @@
 
 namespace gbabridge::daemon {
 namespace {
+
+std::string ReadFileToString(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 using ::gbabridge::soft_usim_testing::kTestImsi;
 using ::gbabridge::soft_usim_testing::kTestK;
@@ -81,9 +90,14 @@ class TestChannel : public InProcessTransport {
 class CardSlotTest : public ::testing::Test {
  protected:
   // A slot over `reader_`; the channel it opens is kept in channel_ for the test to steer.
-  std::unique_ptr<CardSlot> MakeSlot(std::string_view pin) {
+  std::unique_ptr<CardSlot> MakeSlot(std::string_view pin, std::string rejections_file = "") {
     CardSlotOptions options;
     if (!pin.empty()) options.pin = SecretBytes::CopyFrom(AsBytes(pin));
+    if (!rejections_file.empty()) {
+      absl::StatusOr<PinRejections> loaded = PinRejections::Load(std::move(rejections_file));
+      EXPECT_TRUE(loaded.ok()) << loaded.status();
+      if (loaded.ok()) options.rejections = *std::move(loaded);
+    }
     options.open_channel = [this]() -> absl::StatusOr<std::unique_ptr<CardTransport>> {
       ++opens_;
       if (open_error_.has_value()) return *open_error_;
@@ -248,6 +262,58 @@ TEST_F(CardSlotTest, ReverifiesThePinAfterAResetBySomeoneElse) {
   ASSERT_TRUE(usim.ok()) << usim.status();
   EXPECT_EQ(channel_->pins_presented, 2);
   EXPECT_TRUE((*usim)->ReadImsi().ok());
+}
+
+// A restart (a new slot over the same record file) must not try the same wrong PIN again;
+// a corrected PIN is tried.
+TEST_F(CardSlotTest, ARejectionIsRememberedAcrossRestartsForThatPinOnly) {
+  auto card = MakeCard(dir_, "8900000000000000001", kPinOn);
+  Use(card.get());
+  const std::string record = dir_.File("pin-rejections");
+  {
+    auto slot = MakeSlot("9999", record);
+    EXPECT_EQ(GetCardErrorReason(slot->Provide().status()), CardErrorReason::kPinWrong);
+    EXPECT_EQ(channel_->pins_presented, 1);
+  }
+  const std::string text = ReadFileToString(record);
+  EXPECT_THAT(text, ::testing::HasSubstr("8900000000000000001 "));
+  EXPECT_EQ(text.find("9999"), std::string::npos) << "the PIN itself is never written";
+  {
+    auto restarted = MakeSlot("9999", record);
+    absl::StatusOr<Usim*> again = restarted->Provide();
+    EXPECT_EQ(GetCardErrorReason(again.status()), CardErrorReason::kPinWrong);
+    EXPECT_THAT(std::string(again.status().message()), ::testing::HasSubstr("after a restart"));
+    EXPECT_EQ(channel_->pins_presented, 0) << "the same wrong PIN was presented again";
+  }
+  auto corrected = MakeSlot("1234", record);
+  EXPECT_TRUE(corrected->Provide().ok());
+  EXPECT_EQ(channel_->pins_presented, 1);
+}
+
+TEST_F(CardSlotTest, ThePinIsNotPresentedWithOneTryLeft) {
+  auto card = MakeCard(dir_, "8900000000000000001", kPinOn);
+  {
+    InProcessTransport direct(*card);
+    Usim usim(direct);
+    for (int i = 0; i < 2; ++i) EXPECT_FALSE(usim.VerifyPin("0000").ok());
+  }
+  Use(card.get());
+  auto slot = MakeSlot("1234");
+  absl::StatusOr<Usim*> usim = slot->Provide();
+  ASSERT_FALSE(usim.ok());
+  EXPECT_EQ(GetCardErrorReason(usim.status()), CardErrorReason::kPinRequired);
+  EXPECT_THAT(std::string(usim.status().message()), ::testing::HasSubstr("1 try left"));
+  EXPECT_EQ(channel_->pins_presented, 0);
+}
+
+TEST(PinRejectionsTest, AMalformedRecordIsAnErrorNamingTheLine) {
+  TempDir dir;
+  const std::string path = dir.File("pin-rejections");
+  std::ofstream(path) << "8900000000000000001 00 11\n";
+  absl::StatusOr<PinRejections> loaded = PinRejections::Load(path);
+  EXPECT_FALSE(loaded.ok());
+  EXPECT_THAT(std::string(loaded.status().message()), ::testing::HasSubstr("malformed at line 1"));
+  EXPECT_TRUE(PinRejections::Load(dir.File("absent")).ok()) << "no file: nothing rejected yet";
 }
 
 TEST_F(CardSlotTest, BlockedPinIsReportedWithoutPresentingThePin) {

@@ -589,6 +589,20 @@ TEST_F(SessionManagerTest, WallClockStepsNeitherExtendNorCutASession) {
   EXPECT_EQ(counting_->bootstrap_auths, 2);
 }
 
+TEST_F(SessionManagerTest, ADeviceClockYearsBehindKeepsASessionNoLongerThanTheCap) {
+  // The device's clock is 5 years behind: the BSF's one-hour expiry looks 5 years away.
+  // max_session_lifetime (default 24 h) bounds how long the device keeps Ks anyway.
+  SetUpAll(false);
+  clock_.StepWallClock(-absl::Hours(5 * 365 * 24));
+  NafKey first = Get(TlsNaf());
+  EXPECT_LE(first.expiry - clock_.UtcNow(), absl::Hours(24)) << "the expiry callers see is capped";
+  clock_.Advance(absl::Hours(24) - absl::Minutes(2));
+  EXPECT_EQ(Get(TlsNaf()).btid, first.btid);
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_FALSE(manager_->Status().session.has_value()) << "Ks kept past max_session_lifetime";
+  EXPECT_EQ(manager_->Status().cached_naf_keys, 0u);
+}
+
 TEST_F(SessionManagerTest, WipeIfExpiredDropsOnlyAnExpiredSession) {
   SetUpAll(false);
   ASSERT_TRUE(manager_->Bootstrap().ok());

@@ -19,6 +19,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "../soft_usim/soft_usim_test_util.h"
 #include "bootstrap/wire/wire_error.h"
@@ -120,13 +121,22 @@ TEST_F(UnixSocketListenerTest, ResolvesTheCallersUidAndGidFromTheKernel) {
   EXPECT_EQ(response.reader().rfind("fd:", 0), 0u) << response.reader();
   EXPECT_EQ(response.bsf_url(), PeerIdentity::Unix(::getuid(), ::getgid()).ToString());
   EXPECT_EQ(listener_->accepted(), 1u);
+}
 
-  // The listener's own view of the same peer string.
-  absl::StatusOr<PeerIdentity> peer = listener_->Resolve(response.reader());
-  ASSERT_TRUE(peer.ok()) << peer.status();
-  EXPECT_EQ(peer->uid, ::getuid());
-  EXPECT_EQ(peer->gid, ::getgid());
-  EXPECT_FALSE(peer->cert_subject.has_value());
+// Once the connection is gone, its fd number resolves to nothing, even if it still has an
+// entry: Resolve() checks that the fd is still the socket accept() saw (fstat, SO_PEERCRED).
+TEST_F(UnixSocketListenerTest, AnFdWhoseConnectionEndedIsNotResolved) {
+  const std::string path = dir_.File("s.sock");
+  Listen({.path = path, .mode = 0660, .group = std::nullopt});
+  gbabridge::v1::GetStatusResponse response;
+  ASSERT_TRUE(Call(path, &response).ok());  // its channel, and so the connection, end here
+  absl::Status resolved;
+  for (int i = 0; i < 200; ++i) {  // gRPC closes the server side of the fd asynchronously
+    resolved = listener_->Resolve(response.reader()).status();
+    if (!resolved.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(resolved.code(), absl::StatusCode::kNotFound) << resolved;
 }
 
 TEST_F(UnixSocketListenerTest, SocketHasTheConfiguredModeAndGroup) {

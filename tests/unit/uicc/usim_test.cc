@@ -29,6 +29,7 @@ struct ProfileOptions {
   bool pin_enabled = false;
   bool isim = false;
   int mnc_length = 2;
+  std::string impi = "alice@ims.example.org";  // EF_IMPI's NAI, with isim
 };
 
 CardProfile MakeProfile(const ProfileOptions& o) {
@@ -38,7 +39,7 @@ CardProfile MakeProfile(const ProfileOptions& o) {
                      "pin_enabled = " + (o.pin_enabled ? "true" : "false") + "\n" +
                      "mnc_length = " + std::to_string(o.mnc_length) + "\n" +
                      "gba_u = " + (o.gba_u ? "true" : "false") + "\n";
-  if (o.isim) toml += "impi = \"alice@ims.example.org\"\n";
+  if (o.isim) toml += "impi = \"" + o.impi + "\"\n";
   absl::StatusOr<CardProfile> profile = CardProfile::Parse(toml, "test profile");
   EXPECT_TRUE(profile.ok()) << profile.status();
   return std::move(*profile);
@@ -135,6 +136,20 @@ TEST_F(UsimTest, ImpiComesFromTheIsimWhenPresent) {
   MakeCard({.isim = true});
   EXPECT_EQ(**usim_->ReadIsimImpi(), "alice@ims.example.org");
   EXPECT_EQ(*usim_->ResolveImpi(), "alice@ims.example.org");
+}
+
+TEST_F(UsimTest, AnIsimImpiThatIsNoAsciiNaiIsRefused) {
+  // It would become the Digest username: a space, a quote or a missing realm is refused.
+  for (const std::string impi : {"alice bob@ims.example.org", "alice\\\"@ims.example.org", "alice",
+                                 "@ims.example.org", "alice@",
+                                 "al\xc3\xaf"
+                                 "ce@ims.example.org"}) {
+    MakeCard({.isim = true, .impi = impi});
+    absl::StatusOr<std::optional<std::string>> read = usim_->ReadIsimImpi();
+    ASSERT_FALSE(read.ok()) << impi;
+    EXPECT_EQ(GetCardErrorReason(read.status()), CardErrorReason::kMalformedResponse) << impi;
+    EXPECT_THAT(std::string(read.status().message()), HasSubstr("printable ASCII")) << impi;
+  }
 }
 
 TEST_F(UsimTest, Authenticate3gReturnsResCkIk) {
@@ -311,6 +326,47 @@ TEST_F(UsimTest, PinIsReportedAndNeverRetried) {
   ASSERT_TRUE(usim_->VerifyPin("1234").ok());
   EXPECT_TRUE(usim_->GetPinState()->verified);
   EXPECT_TRUE(usim_->ReadImsi().ok());
+}
+
+// A card (the independent onomondo-uicc one, for instance) that answers the 4-byte VERIFY
+// retry query (no Lc) with `refusal` instead of 9000/63Cx.
+class RefusesEmptyVerify : public ApduHandler {
+ public:
+  RefusesEmptyVerify(ApduHandler& card, uint16_t refusal) : card_(card), refusal_(refusal) {}
+  Bytes Reset() override { return card_.Reset(); }
+  Bytes Process(ByteView command) override {
+    if (command.size() == 4 && command[1] == 0x20) {
+      return {static_cast<uint8_t>(refusal_ >> 8), static_cast<uint8_t>(refusal_ & 0xFF)};
+    }
+    return card_.Process(command);
+  }
+
+ private:
+  ApduHandler& card_;
+  uint16_t refusal_;
+};
+
+TEST_F(UsimTest, ARefusedRetryQueryIsFineWhenPin1IsDisabled) {
+  for (const uint16_t refusal : {uint16_t{0x6700}, uint16_t{0x6D00}}) {
+    MakeCard({});
+    RefusesEmptyVerify quirky(*card_, refusal);
+    InProcessTransport channel(quirky);
+    Usim usim(channel);
+    absl::StatusOr<PinState> pin = usim.GetPinState();
+    ASSERT_TRUE(pin.ok()) << std::hex << refusal << ": " << pin.status();
+    EXPECT_FALSE(pin->enabled);
+    EXPECT_TRUE(pin->verified);
+    EXPECT_EQ(pin->tries_left, -1) << "the card did not say";
+    EXPECT_TRUE(usim.ReadImsi().ok());
+  }
+}
+
+TEST_F(UsimTest, ARefusedRetryQueryIsAnErrorWhenPin1IsEnabled) {
+  MakeCard({.pin_enabled = true});
+  RefusesEmptyVerify quirky(*card_, 0x6700);
+  InProcessTransport channel(quirky);
+  Usim usim(channel);
+  EXPECT_FALSE(usim.GetPinState().ok()) << "an enabled PIN with an unknown state is not fine";
 }
 
 TEST_F(UsimTest, BlockedPinIsReported) {
