@@ -538,6 +538,38 @@ TEST_F(DaemonE2eTest, FailingBsfLeavesTheDaemonHealthyAndServingCachedKeys) {
 
 // pcscd killed and started again under a running daemon: the daemon follows it (no
 // restart), sees the card again, and serves keys from a new bootstrap.
+// While pcscd is away the status says so (PCSCD_NOT_RUNNING, not CARD_REMOVED), shows no
+// made-up card fields, and `status --check` fails; once it is back, the card is read again.
+TEST_F(DaemonE2eTest, APcscdOutageIsReportedAsSuchAndNotAsACardRemoval) {
+  StartBsf();
+  StartDaemon();
+  sandbox_->StopPcscd();
+  v1::GetStatusResponse during;
+  for (int i = 0; i < 100; ++i) {
+    during = GetStatus(*stub_);
+    if (!during.card_error_reason().empty() && !during.card_present()) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(during.card_error_reason(), "PCSCD_NOT_RUNNING") << during.card_error_message();
+  EXPECT_FALSE(during.has_gba_u_capable()) << "GBA_U shown while no card can be read";
+  const CommandResult check = RunCli(Cli("status --check"));
+  EXPECT_EQ(check.exit_code, 3) << check.output;
+  EXPECT_THAT(check.output, HasSubstr("[PCSCD_NOT_RUNNING]"));
+  EXPECT_THAT(check.output, Not(HasSubstr("GBA_U: no")));
+
+  ASSERT_TRUE(sandbox_->StartPcscd().ok());
+  ASSERT_TRUE(sandbox_->WaitForCard(true).ok()) << "soft-usim did not reconnect to vpcd";
+  v1::GetStatusResponse after;
+  for (int i = 0; i < 200; ++i) {
+    after = GetStatus(*stub_);
+    if (after.card_present() && after.has_gba_u_capable()) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(after.card_present()) << daemon_->ReadLog();
+  EXPECT_TRUE(after.gba_u_capable());
+  EXPECT_EQ(RunCli(Cli("status --check")).exit_code, 0);
+}
+
 TEST_F(DaemonE2eTest, PcscdRestartIsFollowedWithoutRestartingTheDaemon) {
   StartBsf();
   StartDaemon();

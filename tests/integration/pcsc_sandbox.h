@@ -69,10 +69,11 @@ class PcscSandbox {
   // Stops and starts pcscd again on the same port (for restart tests).
   absl::Status RestartPcscd();
   void StopPcscd();
+  // Starts pcscd again after StopPcscd() (for outage tests), on the same vpcd port.
+  absl::Status StartPcscd();
 
  private:
   PcscSandbox() = default;
-  absl::Status StartPcscd();
 
   std::filesystem::path dir_;
   int port_ = 0;

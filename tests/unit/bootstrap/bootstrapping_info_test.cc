@@ -104,6 +104,9 @@ TEST(BootstrappingInfoTest, MissingOrBadBtid) {
   ExpectError(Body("<btid>  </btid><lifetime>2026-11-27T20:00:00Z</lifetime>"),
               "missing or empty <btid>");
   ExpectError(Body("<btid>a b@bsf</btid><lifetime>2026-11-27T20:00:00Z</lifetime>"), "whitespace");
+  // Bytes from 0x80 (here UTF-8 "é") are refused on every platform, whatever char's sign.
+  ExpectError(Body("<btid>caf\xc3\xa9@bsf</btid><lifetime>2026-11-27T20:00:00Z</lifetime>"),
+              "non-ASCII");
   ExpectError(Body("<btid>x@y</btid><btid>z@y</btid><lifetime>2026-11-27T20:00:00Z</lifetime>"),
               "more than one <btid>");
   // A btid in another namespace is an extension, not the btid.
