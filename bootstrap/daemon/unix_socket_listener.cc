@@ -275,6 +275,27 @@ void UnixSocketListener::AcceptLoop(grpc::Server* server) {
     {
       // Recorded before gRPC sees the fd, so no call on it can find an older entry.
       std::lock_guard<std::mutex> lock(mu_);
+      // Connections gRPC has closed since are dropped first (their fd is gone, or now
+      // another socket), then this uid's live ones counted.
+      size_t same_uid = 0;
+      for (auto it = peers_.begin(); it != peers_.end();) {
+        struct stat now {};
+        if (it->first == fd || ::fstat(it->first, &now) != 0 || now.st_dev != it->second.dev ||
+            now.st_ino != it->second.ino) {
+          it = peers_.erase(it);
+          continue;
+        }
+        if (it->second.uid == credentials.uid) ++same_uid;
+        ++it;
+      }
+      if (same_uid >= options_.max_connections_per_uid) {
+        spdlog::warn(
+            "Unix listener: uid {} already holds {} connections, its maximum; closed "
+            "a new one",
+            credentials.uid, same_uid);
+        ::close(fd);
+        continue;
+      }
       peers_.insert_or_assign(
           fd, AcceptedPeer{.identity = PeerIdentity::Unix(credentials.uid, credentials.gid),
                            .dev = socket_stat.st_dev,

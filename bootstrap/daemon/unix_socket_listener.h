@@ -57,6 +57,9 @@ struct UnixSocketListenerOptions {
   std::string path;
   mode_t mode = 0660;
   std::optional<gid_t> group;  // unset: the daemon's own (effective) group
+  // Open connections one uid may hold; a further one is closed at accept (logged). Bounds
+  // what one local user can cost (fds, gRPC transports) beside the thread cap.
+  size_t max_connections_per_uid = 32;
 };
 
 class UnixSocketListener {

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../soft_usim/soft_usim_test_util.h"
 #include "bootstrap/wire/wire_error.h"
@@ -121,6 +122,36 @@ TEST_F(UnixSocketListenerTest, ResolvesTheCallersUidAndGidFromTheKernel) {
   EXPECT_EQ(response.reader().rfind("fd:", 0), 0u) << response.reader();
   EXPECT_EQ(response.bsf_url(), PeerIdentity::Unix(::getuid(), ::getgid()).ToString());
   EXPECT_EQ(listener_->accepted(), 1u);
+}
+
+// One uid may hold max_connections_per_uid connections; one more is closed at accept, and a
+// connection that ended makes room again.
+TEST_F(UnixSocketListenerTest, ConnectionsPerUidAreCapped) {
+  const std::string path = dir_.File("s.sock");
+  Listen({.path = path, .mode = 0660, .group = std::nullopt, .max_connections_per_uid = 2});
+  auto call = [&](const std::shared_ptr<grpc::Channel>& channel) {
+    auto stub = gbabridge::v1::GbaBridge::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    gbabridge::v1::GetStatusResponse response;
+    return stub->GetStatus(&context, gbabridge::v1::GetStatusRequest(), &response);
+  };
+  auto channel = [&] {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own each
+    return grpc::CreateCustomChannel("unix:" + path, grpc::InsecureChannelCredentials(), args);
+  };
+  std::vector<std::shared_ptr<grpc::Channel>> held = {channel(), channel()};
+  for (const auto& c : held) ASSERT_TRUE(call(c).ok());
+  auto third = channel();
+  EXPECT_FALSE(call(third).ok()) << "a third connection of the same uid was served";
+  held.pop_back();  // that connection ends; gRPC closes its fd
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    served = call(channel()).ok();
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(served) << "an ended connection still counted against its uid";
 }
 
 // Once the connection is gone, its fd number resolves to nothing, even if it still has an
