@@ -29,10 +29,6 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path, std::string_vie
   return text.str();
 }
 
-void Wipe(std::string& s) {
-  Cleanse(std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), s.size()));
-}
-
 }  // namespace
 
 ZnServer::ZnServer(ZnServerOptions options, std::unique_ptr<NafAuthenticator> authenticator,
@@ -95,7 +91,7 @@ absl::Status ZnServer::Start() {
     ssl.pem_root_certs = *ca;
     ssl.pem_key_cert_pairs.push_back({key_pem, *cert});
     credentials = grpc::SslServerCredentials(ssl);
-    Wipe(ssl.pem_key_cert_pairs.front().private_key);
+    WipeString(ssl.pem_key_cert_pairs.front().private_key);
   } else {
     credentials = grpc::InsecureServerCredentials();
   }
@@ -106,7 +102,7 @@ absl::Status ZnServer::Start() {
   for (grpc::Service* extra : options_.extra_services) builder.RegisterService(extra);
   builder.SetMaxReceiveMessageSize(64 * 1024);
   server_ = builder.BuildAndStart();
-  Wipe(key_pem);
+  WipeString(key_pem);
   if (server_ == nullptr || selected_port == 0) {
     server_.reset();
     return absl::UnavailableError(

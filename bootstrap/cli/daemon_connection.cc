@@ -1,7 +1,6 @@
 #include "bootstrap/cli/daemon_connection.h"
 
 #include <arpa/inet.h>
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cctype>
@@ -94,11 +93,6 @@ absl::StatusOr<std::string> ReadPemFile(std::string_view flag, const std::string
     return absl::InvalidArgumentError(absl::StrCat(std::string(flag), " ", path, " is empty"));
   }
   return text;
-}
-
-void CleanseString(std::string& s) {
-  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
-  s.clear();
 }
 
 }  // namespace
@@ -238,7 +232,7 @@ absl::StatusOr<DaemonConnection> DaemonConnection::Open(const DaemonConnectionOp
     // the credentials hold theirs.
     ssl.pem_private_key = SecretToString(*key);
     credentials = grpc::SslCredentials(ssl);
-    CleanseString(ssl.pem_private_key);
+    WipeString(ssl.pem_private_key);
     if (!options.tls_server_name.empty()) {
       args.SetSslTargetNameOverride(options.tls_server_name);
     }

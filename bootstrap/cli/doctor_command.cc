@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "bootstrap/cli/cli_error.h"
 #include "bootstrap/cli/exit_codes.h"
 #include "bootstrap/cli/status_command.h"
 #include "bootstrap/wire/wire_error.h"
@@ -199,10 +200,7 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out, std::ostream& err
 
   absl::StatusOr<DaemonTarget> target = ParseDaemonTarget(
       ResolveConnectString(options.connection.connect, std::getenv(kConnectEnvVar)));
-  if (!target.ok()) {
-    err << "error: " << target.status().message() << " [USAGE]\n";
-    return kExitUsage;
-  }
+  if (!target.ok()) return ReportLocalError(target.status(), /*json=*/false, out, err);
   std::optional<v1::GetStatusResponse> status;
   if (CheckSocket(*target, report)) {
     absl::StatusOr<DaemonConnection> connection = DaemonConnection::Open(options.connection);

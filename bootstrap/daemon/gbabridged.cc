@@ -43,11 +43,6 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view wh
   return text.str();
 }
 
-void Wipe(std::string& s) {
-  Cleanse(std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), s.size()));
-  s.clear();
-}
-
 // Locked memory the daemon may need for keys: the NAF-key cache (32-byte keys in 64-byte
 // slots, with room for the arena's page granularity), Ks, the PIN and transient copies.
 size_t MemlockNeeded(const DaemonConfig& config) {
@@ -328,7 +323,7 @@ absl::Status Gbabridged::StartServer() {
         {std::string(reinterpret_cast<const char*>(tls_key_pem_.data()), tls_key_pem_.size()),
          tls_cert_pem_});
     builder.AddListeningPort(config_.tcp, grpc::SslServerCredentials(ssl), &tcp_port);
-    Wipe(ssl.pem_key_cert_pairs.front().private_key);
+    WipeString(ssl.pem_key_cert_pairs.front().private_key);
   }
   server_ = builder.BuildAndStart();
   tls_key_pem_.Clear();

@@ -26,12 +26,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view w
   return content.str();
 }
 
-// Overwrites a protobuf bytes field that held a key before the message goes away.
-void Wipe(std::string* bytes) {
-  Cleanse(std::span<uint8_t>(reinterpret_cast<uint8_t*>(bytes->data()), bytes->size()));
-  bytes->clear();
-}
-
 // Zn's gRPC status (zn.proto, "Errors") -> what the NAF does about it.
 absl::Status FromZnStatus(const grpc::Status& status, const std::string& naf_fqdn) {
   const std::string zn = absl::StrCat(" (Zn said: ", status.error_message(), ")");
@@ -85,7 +79,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeZnChannel(const HostPort& zn,
   ssl.pem_private_key = SecretToString(*key);  // gRPC's API takes a std::string
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateChannel(zn.ToString(), grpc::SslCredentials(ssl));
-  Wipe(&ssl.pem_private_key);  // gRPC keeps its own copy inside the credentials
+  WipeString(ssl.pem_private_key);  // gRPC keeps its own copy inside the credentials
   return channel;
 }
 
@@ -148,14 +142,15 @@ absl::StatusOr<ZnFetchedKey> GrpcZnFetcher::Fetch(const std::string& naf_fqdn,
     std::string authorization = "Bearer ";
     authorization.append(reinterpret_cast<const char*>(bearer_token_.data()), bearer_token_.size());
     context.AddMetadata("authorization", authorization);
-    Wipe(&authorization);
+    WipeString(authorization);
   }
   ::bsf::v1::GetNafKeyResponse response;
   grpc::Status status = stub_->GetNafKey(&context, request, &response);
   ZnFetchedKey fetched;
   fetched.key = SecretBytes::CopyFrom(AsBytes(response.ks_naf()));
-  Wipe(response.mutable_ks_naf());
-  Wipe(response.mutable_ks_int_naf());  // Ks_int_NAF: not used by this NAF
+  // Overwrite the key fields before the message goes away.
+  WipeString(*response.mutable_ks_naf());
+  WipeString(*response.mutable_ks_int_naf());  // Ks_int_NAF: not used by this NAF
   if (!status.ok()) return FromZnStatus(status, naf_fqdn);
   fetched.gba_u = response.gba_type() == ::bsf::v1::GBA_TYPE_U;
   if (!response.has_key_expiry()) {
