@@ -529,6 +529,28 @@ TEST_P(SessionManagerTmpiTest, TheNextBootstrapNamesTheLastTmpi) {
   EXPECT_EQ(forced.key.RevealHex(), ZnKeyHex(forced.btid, TlsNaf()));
 }
 
+// TS 33.220 §4.5.2: after any BSF error the daemon forgets the TMPI, and the next bootstrap
+// names the IMPI (it neither sends the TMPI nor needs the fallback).
+TEST_P(SessionManagerTmpiTest, AFailedBootstrapForgetsTheTmpi) {
+  SetUpAll(/*gba_u=*/GetParam());
+  Get(TlsNaf());
+  ASSERT_TRUE(manager_->Status().has_tmpi);
+  const int port = bsf_->ub_port();
+  bsf_->Stop();
+  absl::StatusOr<NafKey> failed = manager_->GetNafKey(TlsNaf(), /*force_bootstrap=*/true);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(GetGbaErrorReason(failed.status()), GbaErrorReason::kBsfUnreachable);
+  EXPECT_FALSE(manager_->Status().has_tmpi) << "the TMPI outlived a failed bootstrap";
+
+  StartBsf(port);
+  const NafKey next = Get(TlsNaf(), /*force=*/true);
+  const SessionManagerStatus after = manager_->Status();
+  EXPECT_FALSE(after.last_bootstrap_used_tmpi) << "a forgotten TMPI was sent";
+  EXPECT_FALSE(after.last_bootstrap_tmpi_fallback);
+  EXPECT_TRUE(after.has_tmpi) << "the new bootstrap gives a new TMPI";
+  EXPECT_EQ(next.key.RevealHex(), ZnKeyHex(next.btid, TlsNaf()));
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, SessionManagerTmpiTest, ::testing::Bool());
 
 TEST_F(SessionManagerTest, ForceBootstrapGivesANewBtid) {
