@@ -164,7 +164,8 @@ int DiameterZnServer::Handle(msg** message) {
   fd_msg_source_get(request, &source, &source_len);
   const std::string peer = source != nullptr ? std::string(source, source_len) : "?";
 
-  absl::StatusOr<zn_diameter::ZnQuery> query = zn_diameter::ReadZnRequest(zn, request);
+  avp* offending = nullptr;  // inside `request`, which the answer keeps until it is sent
+  absl::StatusOr<zn_diameter::ZnQuery> query = zn_diameter::ReadZnRequest(zn, request, &offending);
   if (int rc = fd_msg_new_answer_from_req(fd_g_config->cnf_dict, message, 0); rc != 0) {
     spdlog::error("Zn/Diameter {}: cannot create an answer: {}", peer, rc);
     return rc;  // the core answers DIAMETER_UNABLE_TO_COMPLY
@@ -190,18 +191,19 @@ int DiameterZnServer::Handle(msg** message) {
       key_request.naf_fqdn = std::string(query->naf_id.begin(), query->naf_id.end() - 5);
       key_request.ua_security_protocol_id.assign(query->naf_id.end() - 5, query->naf_id.end());
     }
-    // TS 29.109 allows several GAA-Service-Identifier; bsf-sim's USS are keyed by one.
-    if (!query->gsids.empty()) key_request.gaa_service_id = query->gsids.front();
+    key_request.gaa_service_ids = query->gsids;  // TS 29.109 §6.1.1: any number
     key_request.gba_u_aware = query->gba_u_aware;
     ZnLookupResult result =
         lookup_.Lookup(key_request, NamesOf(peer), absl::StrCat("Zn/Diameter ", peer));
     code = ResultCodeFor(result.refusal);
     why = result.message;
     if (result.ok()) keys = std::move(result.keys);
+    if (result.refusal == ZnRefusal::kBadNafId) {
+      fd_msg_search_avp(request, zn.naf_id, &offending);
+    }
   }
 
   absl::Status built = zn_diameter::AddZnApplicationId(zn, answer);
-  if (built.ok()) built = zn_diameter::SetZnResult(zn, answer, code, why);
   if (built.ok() && keys.has_value()) {
     zn_diameter::ZnKeyAnswer fields;
     fields.impi = keys->impi;
@@ -212,11 +214,24 @@ int DiameterZnServer::Handle(msg** message) {
     fields.user_security_settings = keys->user_security_settings;
     fields.gba_type = zn_diameter::kGbaType3g;  // UMTS AKA, GBA_ME and GBA_U alike
     built = zn_diameter::AddZnKeyAnswer(zn, answer, fields);
+    if (!built.ok()) {
+      // Never a 2001 with half the keys: the key AVPs go, the answer says 5012.
+      spdlog::error("Zn/Diameter {}: cannot add the keys to the answer: {}", peer,
+                    ToString(built.message()));
+      zn_diameter::RemoveZnKeyAnswer(zn, answer);
+      code = zn_diameter::kDiameterUnableToComply;
+      why = "the BSF could not build the answer";
+      built = absl::OkStatus();
+    }
+  }
+  // The result goes in after the keys, so that it is known whether they could be added.
+  if (built.ok()) built = zn_diameter::SetZnResult(zn, answer, code, why);
+  if (built.ok() && code == zn_diameter::kDiameterInvalidAvpValue && offending != nullptr) {
+    built = zn_diameter::AddFailedAvp(zn, answer, offending);
   }
   if (!built.ok()) {
     spdlog::error("Zn/Diameter {}: cannot build the answer: {}", peer, ToString(built.message()));
-    // The answer's key AVPs (if any) are wiped; the core sends what the result code says.
-    zn_diameter::WipeKeyMaterial(zn, answer);
+    zn_diameter::RemoveZnKeyAnswer(zn, answer);
   }
   // The key AVPs leave in the answer, whose buffer freeDiameter frees after sending (not
   // wiped: as with gRPC, the transport owns that copy).

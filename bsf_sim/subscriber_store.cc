@@ -451,9 +451,11 @@ absl::Status SubscriberStore::Resync(std::string_view impi, uint64_t sqn_ms) {
 }
 
 absl::StatusOr<SubscriberStore::UssLookup> SubscriberStore::LookUpUserSecuritySettings(
-    std::string_view impi, std::string_view naf_fqdn, std::string_view gsid) {
+    std::string_view impi, std::string_view naf_fqdn, const std::vector<std::string>& gsids) {
   const std::string fqdn = absl::AsciiStrToLower(AbslView(naf_fqdn));
-  const std::string service = gsid.empty() ? std::string() : absl::StrCat("gsid:", AbslView(gsid));
+  // The stored USS of each requested service, in the NAF's order (TS 29.109 allows several
+  // GAA-Service-Identifier AVPs; the answer carries one GBA-UserSecSettings).
+  std::vector<std::optional<Bytes>> by_service(gsids.size());
   std::lock_guard<std::mutex> lock(impl_->ReadMu());
   sqlite3_stmt* stmt = impl_->ReadSelectUss();
   StmtUse use(stmt);
@@ -468,11 +470,19 @@ absl::StatusOr<SubscriberStore::UssLookup> SubscriberStore::LookUpUserSecuritySe
     const unsigned char* key_text = sqlite3_column_text(stmt, 0);
     const std::string key = key_text == nullptr ? "" : reinterpret_cast<const char*>(key_text);
     const ByteView uss = ColumnBlob(stmt, 1);
-    // TS 33.220 §4.4.6: USS are per GAA service; the service's wins over the FQDN's.
-    if (!service.empty() && key == service) result.uss = Bytes(uss.begin(), uss.end());
+    // TS 33.220 §4.4.6: USS are per GAA service; the service's win over the FQDN's.
+    for (size_t i = 0; i < gsids.size(); ++i) {
+      if (key == absl::StrCat("gsid:", gsids[i])) by_service[i] = Bytes(uss.begin(), uss.end());
+    }
     if (key == fqdn) by_fqdn = Bytes(uss.begin(), uss.end());
   }
-  if (!result.uss.has_value()) result.uss = std::move(by_fqdn);
+  for (std::optional<Bytes>& uss : by_service) {
+    if (uss.has_value()) {
+      result.uss = std::move(uss);
+      return result;
+    }
+  }
+  result.uss = std::move(by_fqdn);
   return result;
 }
 

@@ -2,7 +2,7 @@
 //
 // Per subscriber (keyed by IMPI): IMSI, K, OPc, AMF, the last SQN handed out, the GBA_U
 // flag (UICC type in the GUSS, TS 33.220 §4.4.3), and optional user security settings
-// per NAF FQDN (USS, TS 33.220 §4.4.6).
+// (USS, TS 33.220 §4.4.6) per GAA service ("gsid:<n>") or per NAF FQDN.
 //
 // The SQN counter is per IMPI. One IMSI may appear under several IMPIs (a card with an
 // ISIM IMPI and the IMSI-derived one, TS 23.003 §13.3; or the two sample soft-USIM
@@ -92,8 +92,8 @@ class SubscriberStore {
   // allocation yields SEQ_MS + 1. The caller has verified MAC-S.
   absl::Status Resync(std::string_view impi, uint64_t sqn_ms);
 
-  // The USS for this subscriber and a NAF (TS 33.220 §4.4.6): the one of the GAA service
-  // `gsid` when given and stored ("gsid:<n>" entries), else the one of the NAF FQDN
+  // The USS for this subscriber and a NAF (TS 33.220 §4.4.6): the one of the first GAA
+  // service in `gsids` that is stored ("gsid:<n>" entries), else the one of the NAF FQDN
   // (compared in lower case). `listed` says whether the subscriber has any USS at all: a
   // subscriber with a USS list is only served to the NAFs and services it lists.
   struct UssLookup {
@@ -102,7 +102,7 @@ class SubscriberStore {
   };
   absl::StatusOr<UssLookup> LookUpUserSecuritySettings(std::string_view impi,
                                                        std::string_view naf_fqdn,
-                                                       std::string_view gsid = {});
+                                                       const std::vector<std::string>& gsids = {});
   // Compatibility: the USS of the NAF FQDN only.
   absl::StatusOr<std::optional<Bytes>> GetUserSecuritySettings(std::string_view impi,
                                                                std::string_view naf_fqdn);

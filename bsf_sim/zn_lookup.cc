@@ -85,7 +85,7 @@ ZnLookupResult ZnLookup::Lookup(const ZnKeyRequest& request,
   // The USS first: a NAF the subscriber's USS do not list gets no key derived.
   if (subscribers_ != nullptr) {
     absl::StatusOr<SubscriberStore::UssLookup> uss = subscribers_->LookUpUserSecuritySettings(
-        session->impi, naf->fqdn(), request.gaa_service_id);
+        session->impi, naf->fqdn(), request.gaa_service_ids);
     if (!uss.ok()) {
       spdlog::error("{}: cannot read USS: {}", peer, ToString(uss.status().message()));
       return Refuse(ZnRefusal::kStoreUnavailable,
@@ -94,15 +94,15 @@ ZnLookupResult ZnLookup::Lookup(const ZnKeyRequest& request,
     if (uss->listed && !uss->uss.has_value()) {
       // TS 33.220 §4.4.6: with a USS list the operator names the services the subscriber
       // may use; a NAF (or service) it does not list gets no key.
-      spdlog::info("{}: NAF {} (service \"{}\") refused: not in the USS of IMPI {}", peer,
-                   naf->fqdn(), request.gaa_service_id, session->impi);
+      const std::string services = absl::StrJoin(request.gaa_service_ids, ",");
+      spdlog::info("{}: NAF {} (services \"{}\") refused: not in the USS of IMPI {}", peer,
+                   naf->fqdn(), services, session->impi);
       return Refuse(
           ZnRefusal::kNotInUss,
-          absl::StrCat("the subscriber's user security settings list neither NAF ", naf->fqdn(),
-                       request.gaa_service_id.empty()
-                           ? std::string()
-                           : absl::StrCat(" nor GAA service ", request.gaa_service_id),
-                       " (TS 33.220 §4.4.6)"));
+          absl::StrCat(
+              "the subscriber's user security settings list neither NAF ", naf->fqdn(),
+              services.empty() ? std::string() : absl::StrCat(" nor GAA service ", services),
+              " (TS 33.220 §4.4.6)"));
     }
     keys.user_security_settings = uss->uss;
   }

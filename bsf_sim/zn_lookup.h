@@ -33,8 +33,8 @@ namespace gbabridge::bsf {
 struct ZnKeyRequest {
   std::string btid;
   std::string naf_fqdn;
-  Bytes ua_security_protocol_id;  // 5 octets
-  std::string gaa_service_id;     // empty: none
+  Bytes ua_security_protocol_id;             // 5 octets
+  std::vector<std::string> gaa_service_ids;  // GSIDs, in the NAF's order; may be empty
   bool gba_u_aware = false;
 };
 

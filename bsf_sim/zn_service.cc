@@ -45,7 +45,9 @@ grpc::Status ZnService::GetNafKey(grpc::ServerContext* context,
   key_request.naf_fqdn = request->naf_fqdn();
   const ByteView ua = AsBytes(request->ua_security_protocol_id());
   key_request.ua_security_protocol_id.assign(ua.begin(), ua.end());
-  key_request.gaa_service_id = request->gaa_service_id();
+  if (!request->gaa_service_id().empty()) {
+    key_request.gaa_service_ids.push_back(request->gaa_service_id());
+  }
   key_request.gba_u_aware = request->gba_u_aware();
   ZnLookupResult result = lookup_.Lookup(key_request, *caller, absl::StrCat("Zn ", peer));
   switch (result.refusal) {

@@ -8,8 +8,8 @@
 //   NAF_Id of another NAF, or a NAF the subscriber's USS omit   PERMISSION_DENIED
 //   unknown or expired B-TID (the UE must bootstrap again)      NOT_FOUND
 //   subscriber database unreadable                              UNAVAILABLE
-// The USS returned are those of the GAA service the NAF names (gaa_service_id), else
-// those of its FQDN (TS 33.220 §4.4.6).
+// The USS returned are those of the GAA service the NAF names (gaa_service_id) when the
+// subscriber has them, else those of its FQDN (TS 33.220 §4.4.6).
 //
 // The keys leave as protobuf bytes (std::string inside the message): gRPC owns that
 // buffer, so it is not wiped after sending, unlike every other copy in bsf-sim.

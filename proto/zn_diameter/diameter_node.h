@@ -91,8 +91,8 @@ class DiameterNode {
 // first label ("bsf.example.org" -> "example.org"), as freeDiameter itself defaults it.
 std::string DefaultDiameterRealm(std::string_view identity);
 
-// The freeDiameter configuration text for `options` (exposed for tests and for operators
-// who want to see what bsf-sim runs with: `bsf-sim serve --diameter-print-config`).
+// The freeDiameter configuration text for `options` (exposed for tests; bsf-sim writes it
+// to a private file that freeDiameter reads at start).
 absl::StatusOr<std::string> RenderFreeDiameterConfig(const DiameterNodeOptions& options);
 
 }  // namespace gbabridge::zn_diameter

@@ -117,7 +117,7 @@ absl::Status StatusFromZnResult(const ZnResult& result, std::string_view bsf_ide
       return absl::NotFoundError(absl::StrCat(
           "the BSF does not know this B-TID or it has expired (", code,
           said.empty() ? "): make the UE bootstrap again (TS 24.109 §5.2.4)" : said + ")"));
-    case kErrorImpiUnknown:
+    case kErrorIdentityUnknown:
       return absl::NotFoundError(
           absl::StrCat("the BSF no longer knows the subscriber of this B-TID (", code, said, ")"));
     case kErrorNotAuthorized:

@@ -5,7 +5,7 @@
 // Errors, each saying what the NAF should do:
 //   NotFound          5403 DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID (unknown or
 //                     expired B-TID: make the UE bootstrap again, TS 24.109 §5.2.4),
-//                     5401 DIAMETER_ERROR_IMPI_UNKNOWN
+//                     5401 DIAMETER_ERROR_IDENTITY_UNKNOWN
 //   PermissionDenied  5402 DIAMETER_ERROR_NOT_AUTHORIZED
 //   InvalidArgument   5004/5005/5014 and other 5xxx: the request was malformed
 //   Unavailable       3002 DIAMETER_UNABLE_TO_DELIVER (BSF peer not connected), 3004 busy,

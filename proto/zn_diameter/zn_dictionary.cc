@@ -146,7 +146,8 @@ absl::StatusOr<ZnDictionary> LoadZnDictionary(dictionary* dict) {
         BaseAvp{&zn.result_code, "Result-Code"},
         BaseAvp{&zn.experimental_result, "Experimental-Result"},
         BaseAvp{&zn.experimental_result_code, "Experimental-Result-Code"},
-        BaseAvp{&zn.user_name, "User-Name"}, BaseAvp{&zn.error_message, "Error-Message"}}) {
+        BaseAvp{&zn.user_name, "User-Name"}, BaseAvp{&zn.error_message, "Error-Message"},
+        BaseAvp{&zn.failed_avp, "Failed-AVP"}}) {
     absl::StatusOr<dict_object*> found = FindBaseAvp(dict, b.name);
     if (!found.ok()) return found.status();
     *b.slot = *found;

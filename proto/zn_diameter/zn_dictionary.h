@@ -2,6 +2,11 @@
 // AVPs and the Bootstrapping-Info-Request/Answer commands with their ABNF as rules.
 // freeDiameter ships no 3GPP Zn dictionary and none is public, so it is defined here, once,
 // and used by both ends: bsf-sim's Zn server and the NAF client.
+//
+// Clause numbers follow the Release 7 to 9 layout of TS 29.109 (§6.1.1/§6.1.2 the BIR/BIA
+// commands, §6.2 the result codes, §6.3.1-§6.3.11 the AVPs from GBA-UserSecSettings to
+// GBA-Type). Later releases keep the codes and move the text: the AVPs are §6.3.1.1 onwards
+// there, the result codes §6.2.2.1-§6.2.2.3.
 #ifndef GBABRIDGE_PROTO_ZN_DIAMETER_ZN_DICTIONARY_H_
 #define GBABRIDGE_PROTO_ZN_DIAMETER_ZN_DICTIONARY_H_
 
@@ -43,7 +48,7 @@ inline constexpr uint32_t kSecurityFeatureRequest = 419;
 inline constexpr uint32_t kSecurityFeatureResponse = 420;
 }  // namespace avp_code
 
-// GBA_U-Awareness-Indicator (TS 29.109 §6.3.7) and GBA-Type (§6.3.11) values.
+// GBA_U-Awareness-Indicator (TS 29.109 §6.3.8) and GBA-Type (§6.3.11) values.
 inline constexpr int32_t kGbaUAwareNo = 0;
 inline constexpr int32_t kGbaUAwareYes = 1;
 inline constexpr int32_t kGbaType3g = 0;
@@ -57,7 +62,8 @@ inline constexpr uint32_t kDiameterTooBusy = 3004;
 inline constexpr uint32_t kDiameterInvalidAvpValue = 5004;
 inline constexpr uint32_t kDiameterMissingAvp = 5005;
 inline constexpr uint32_t kDiameterUnableToComply = 5012;
-inline constexpr uint32_t kErrorImpiUnknown = 5401;
+// 5401 is DIAMETER_ERROR_IDENTITY_UNKNOWN (DIAMETER_ERROR_IMPI_UNKNOWN in early releases).
+inline constexpr uint32_t kErrorIdentityUnknown = 5401;
 inline constexpr uint32_t kErrorNotAuthorized = 5402;
 inline constexpr uint32_t kErrorTransactionIdentifierInvalid = 5403;
 
@@ -81,6 +87,7 @@ struct ZnDictionary {
   dict_object* experimental_result_code = nullptr;
   dict_object* user_name = nullptr;
   dict_object* error_message = nullptr;
+  dict_object* failed_avp = nullptr;
   // Zn AVPs (TS 29.109 §6.3).
   dict_object* gba_user_sec_settings = nullptr;
   dict_object* transaction_identifier = nullptr;

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 
@@ -82,16 +83,24 @@ avp* Browse(msg_or_avp* from, msg_brw_dir direction) {
   return static_cast<avp*>(found);
 }
 
-// The value of the first top-level AVP of `model`, or null when absent or not understood.
-avp_hdr* Find(msg* message, dict_object* model) {
+// The first top-level AVP of `model` with a value, or null when absent or not understood.
+avp* FindAvp(msg* message, dict_object* model) {
   avp* a = nullptr;
   if (fd_msg_search_avp(message, model, &a) != 0 || a == nullptr) return nullptr;
   avp_hdr* header = nullptr;
   if (fd_msg_avp_hdr(a, &header) != 0 || header == nullptr || header->avp_value == nullptr) {
     return nullptr;
   }
+  return a;
+}
+
+avp_hdr* HeaderOf(avp* a) {
+  avp_hdr* header = nullptr;
+  if (a == nullptr || fd_msg_avp_hdr(a, &header) != 0) return nullptr;
   return header;
 }
+
+avp_hdr* Find(msg* message, dict_object* model) { return HeaderOf(FindAvp(message, model)); }
 
 ByteView OctetsOf(const avp_hdr* header) {
   return ByteView(header->avp_value->os.data, header->avp_value->os.len);
@@ -108,7 +117,7 @@ void Wipe(avp_hdr* header) {
 }
 
 bool IsZnCode(uint32_t code) {
-  return code == kErrorImpiUnknown || code == kErrorNotAuthorized ||
+  return code == kErrorIdentityUnknown || code == kErrorNotAuthorized ||
          code == kErrorTransactionIdentifierInvalid;
 }
 
@@ -136,8 +145,8 @@ std::string_view ResultCodeName(uint32_t code) {
       return "DIAMETER_UNABLE_TO_COMPLY";
     case 5014:
       return "DIAMETER_INVALID_AVP_LENGTH";
-    case kErrorImpiUnknown:
-      return "DIAMETER_ERROR_IMPI_UNKNOWN";
+    case kErrorIdentityUnknown:
+      return "DIAMETER_ERROR_IDENTITY_UNKNOWN";
     case kErrorNotAuthorized:
       return "DIAMETER_ERROR_NOT_AUTHORIZED";
     case kErrorTransactionIdentifierInvalid:
@@ -197,20 +206,27 @@ void FreeMessage(msg* message) {
   if (message != nullptr) fd_msg_free(message);
 }
 
-absl::StatusOr<ZnQuery> ReadZnRequest(const ZnDictionary& zn, msg* request) {
+absl::StatusOr<ZnQuery> ReadZnRequest(const ZnDictionary& zn, msg* request, avp** offending) {
+  avp* unused = nullptr;
+  if (offending == nullptr) offending = &unused;
+  *offending = nullptr;
   ZnQuery query;
-  const avp_hdr* btid = Find(request, zn.transaction_identifier);
+  avp* btid_avp = FindAvp(request, zn.transaction_identifier);
+  const avp_hdr* btid = HeaderOf(btid_avp);
   if (btid == nullptr) return absl::InvalidArgumentError("no Transaction-Identifier (B-TID)");
   // TS 33.220 §4.5.2: B-TID = base64(RAND)@BSF_servers_domain_name, at most 255 octets.
   if (btid->avp_value->os.len == 0 || btid->avp_value->os.len > 255) {
+    *offending = btid_avp;
     return absl::InvalidArgumentError(absl::StrCat(
         "Transaction-Identifier of ", btid->avp_value->os.len, " octets: a B-TID has 1 to 255"));
   }
   query.btid = TextOf(btid);
-  const avp_hdr* naf_id = Find(request, zn.naf_id);
+  avp* naf_id_avp = FindAvp(request, zn.naf_id);
+  const avp_hdr* naf_id = HeaderOf(naf_id_avp);
   if (naf_id == nullptr) return absl::InvalidArgumentError("no NAF-Id");
   // An FQDN of at most 255 octets, then the 5-octet Ua id (TS 33.220 Annex H).
   if (naf_id->avp_value->os.len < 6 || naf_id->avp_value->os.len > 255 + 5) {
+    *offending = naf_id_avp;
     return absl::InvalidArgumentError(absl::StrCat(
         "NAF-Id of ", naf_id->avp_value->os.len,
         " octets: it is the NAF's FQDN followed by the 5-octet Ua security protocol id"));
@@ -227,23 +243,46 @@ absl::StatusOr<ZnQuery> ReadZnRequest(const ZnDictionary& zn, msg* request) {
         (header->avp_flags & AVP_FLAG_VENDOR) != 0 && header->avp_vendor == kVendor3gpp &&
         header->avp_value != nullptr) {
       if (header->avp_value->os.len == 0 || header->avp_value->os.len > 255) {
+        *offending = child;
         return absl::InvalidArgumentError("GAA-Service-Identifier must be 1 to 255 octets");
       }
       if (query.gsids.size() >= 16) {
+        *offending = child;
         return absl::InvalidArgumentError("more than 16 GAA-Service-Identifier AVPs");
       }
       query.gsids.push_back(TextOf(header));
     }
   }
-  if (const avp_hdr* aware = Find(request, zn.gba_u_awareness_indicator); aware != nullptr) {
+  avp* aware_avp = FindAvp(request, zn.gba_u_awareness_indicator);
+  if (const avp_hdr* aware = HeaderOf(aware_avp); aware != nullptr) {
     const int32_t v = aware->avp_value->i32;
     if (v != kGbaUAwareNo && v != kGbaUAwareYes) {
+      *offending = aware_avp;
       return absl::InvalidArgumentError(
           absl::StrCat("GBA_U-Awareness-Indicator ", v, " is neither NO (0) nor YES (1)"));
     }
     query.gba_u_aware = v == kGbaUAwareYes;
   }
   return query;
+}
+
+absl::Status AddFailedAvp(const ZnDictionary& zn, msg* answer, avp* offending) {
+  // RFC 6733 §7.5, §7.1.5: Failed-AVP holds a copy of the AVP whose value was refused.
+  avp_hdr* header = HeaderOf(offending);
+  dict_object* model = nullptr;
+  if (header == nullptr || header->avp_value == nullptr || fd_msg_model(offending, &model) != 0 ||
+      model == nullptr) {
+    return absl::InvalidArgumentError("no AVP to copy into Failed-AVP");
+  }
+  avp* group = nullptr;
+  if (absl::Status s = Check(fd_msg_avp_new(zn.failed_avp, 0, &group), "create Failed-AVP");
+      !s.ok()) {
+    return s;
+  }
+  absl::Status s = AddAvp(group, model, header->avp_value, "the failed AVP's copy");
+  if (s.ok()) s = Check(fd_msg_avp_add(answer, MSG_BRW_LAST_CHILD, group), "add Failed-AVP");
+  if (!s.ok()) fd_msg_free(group);
+  return s;
 }
 
 absl::Status AddZnApplicationId(const ZnDictionary& zn, msg* message) {
@@ -263,11 +302,19 @@ absl::Status AddZnApplicationId(const ZnDictionary& zn, msg* message) {
   return s;
 }
 
+void MarkProtocolError(msg* answer, uint32_t code) {
+  // RFC 6733 §3 ('E' bit), §7.1.3: an answer with a protocol error (3xxx) sets E.
+  if (code < 3000 || code > 3999) return;
+  msg_hdr* header = nullptr;
+  if (fd_msg_hdr(answer, &header) == 0 && header != nullptr) header->msg_flags |= CMD_FLAG_ERROR;
+}
+
 absl::Status SetZnResult(const ZnDictionary& zn, msg* answer, uint32_t code,
                          std::string_view error_message) {
   if (absl::Status s = Check(fd_msg_add_origin(answer, 0), "add Origin-Host/Realm"); !s.ok()) {
     return s;
   }
+  MarkProtocolError(answer, code);
   if (!IsZnCode(code)) {
     if (absl::Status s = AddU32(answer, zn.result_code, code, "Result-Code"); !s.ok()) return s;
   } else {
@@ -372,16 +419,30 @@ absl::StatusOr<ZnResult> ReadZnResult(const ZnDictionary& zn, msg* answer) {
   }
   avp* group = nullptr;
   if (fd_msg_search_avp(answer, zn.experimental_result, &group) == 0 && group != nullptr) {
+    // RFC 6733 §7.6: Experimental-Result ::= { Vendor-Id } { Experimental-Result-Code }; a
+    // code is only Zn's when the vendor is 3GPP (TS 29.109 §6.2).
+    std::optional<uint32_t> vendor;
+    std::optional<uint32_t> code;
     for (avp* child = Browse(group, MSG_BRW_FIRST_CHILD); child != nullptr;
          child = Browse(child, MSG_BRW_NEXT)) {
-      avp_hdr* header = nullptr;
-      if (fd_msg_avp_hdr(child, &header) == 0 && header != nullptr &&
-          header->avp_value != nullptr && header->avp_code == 298 /* Experimental-Result-Code */ &&
-          (header->avp_flags & AVP_FLAG_VENDOR) == 0) {
-        result.code = header->avp_value->u32;
-        result.experimental = true;
-        return result;
+      avp_hdr* header = HeaderOf(child);
+      if (header == nullptr || header->avp_value == nullptr ||
+          (header->avp_flags & AVP_FLAG_VENDOR) != 0) {
+        continue;
       }
+      if (header->avp_code == 266 /* Vendor-Id */) vendor = header->avp_value->u32;
+      if (header->avp_code == 298 /* Experimental-Result-Code */) code = header->avp_value->u32;
+    }
+    if (code.has_value()) {
+      if (vendor != kVendor3gpp) {
+        return absl::DataLossError(
+            absl::StrCat("Experimental-Result-Code ", *code, " from vendor ",
+                         vendor.has_value() ? absl::StrCat(*vendor) : std::string("(none)"),
+                         ", not 3GPP (10415)"));
+      }
+      result.code = *code;
+      result.experimental = true;
+      return result;
     }
   }
   return absl::DataLossError(
@@ -443,6 +504,18 @@ absl::StatusOr<ZnKeyAnswer> ReadZnKeyAnswer(const ZnDictionary& zn, msg* answer)
 void WipeKeyMaterial(const ZnDictionary& zn, msg* message) {
   Wipe(Find(message, zn.me_key_material));
   Wipe(Find(message, zn.uicc_key_material));
+}
+
+void RemoveZnKeyAnswer(const ZnDictionary& zn, msg* answer) {
+  WipeKeyMaterial(zn, answer);
+  for (dict_object* model :
+       {zn.user_name, zn.me_key_material, zn.uicc_key_material, zn.key_expiry_time,
+        zn.bootstrap_info_creation_time, zn.gba_user_sec_settings, zn.gba_type}) {
+    // fd_msg_free unlinks an AVP from its message before freeing it (libfdproto.h).
+    for (avp* a = FindAvp(answer, model); a != nullptr; a = FindAvp(answer, model)) {
+      fd_msg_free(a);
+    }
+  }
 }
 
 }  // namespace gbabridge::zn_diameter

@@ -20,6 +20,7 @@
 #include "uicc/base/secret_bytes.h"
 
 struct msg;
+struct avp;
 struct dictionary;
 
 namespace gbabridge::zn_diameter {
@@ -70,17 +71,27 @@ void FreeMessage(msg* message);
 // The request's fields. The core has checked the command's rules before dispatching it
 // (a missing { } AVP is answered DIAMETER_MISSING_AVP without reaching us); this checks
 // the values: a B-TID of 1..255 octets, a NAF-Id of at most 255 + 5 octets, and the
-// awareness enum. InvalidArgument names the AVP.
-absl::StatusOr<ZnQuery> ReadZnRequest(const ZnDictionary& zn, msg* request);
+// awareness enum. InvalidArgument names the AVP; `offending` (if given) then points at the
+// refused AVP inside `request`, for Failed-AVP.
+absl::StatusOr<ZnQuery> ReadZnRequest(const ZnDictionary& zn, msg* request,
+                                      avp** offending = nullptr);
+// Adds Failed-AVP with a copy of `offending` (RFC 6733 §7.5; §7.1.5 requires it with
+// DIAMETER_INVALID_AVP_VALUE).
+absl::Status AddFailedAvp(const ZnDictionary& zn, msg* answer, avp* offending);
+// Sets the E bit for a protocol error (3xxx, RFC 6733 §7.1.3); other codes leave it clear.
+void MarkProtocolError(msg* answer, uint32_t code);
 
 // Adds Vendor-Specific-Application-Id { Vendor-Id 10415, Auth-Application-Id 16777220 }.
 absl::Status AddZnApplicationId(const ZnDictionary& zn, msg* message);
-// Adds Origin-Host/Realm (the local identity) and either Result-Code or, for the Zn codes
-// 5401-5403, Experimental-Result; `error_message` (if not empty) goes in Error-Message.
+// Adds Origin-Host/Realm (the local identity) and either Result-Code (with the E bit for a
+// 3xxx) or, for the Zn codes 5401-5403, Experimental-Result; `error_message` (if not empty) goes in
+// Error-Message.
 absl::Status SetZnResult(const ZnDictionary& zn, msg* answer, uint32_t code,
                          std::string_view error_message = {});
 // Adds the success fields (User-Name, the key material, times, USS, GBA-Type).
 absl::Status AddZnKeyAnswer(const ZnDictionary& zn, msg* answer, const ZnKeyAnswer& keys);
+// Wipes and removes whatever AddZnKeyAnswer added (after it failed half-way).
+void RemoveZnKeyAnswer(const ZnDictionary& zn, msg* answer);
 
 // --- NAF side -------------------------------------------------------------------------
 

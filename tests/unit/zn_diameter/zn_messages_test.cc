@@ -3,7 +3,13 @@
 // AVP codes: an encoding independent of freeDiameter's, which then parses it.
 #include "proto/zn_diameter/zn_messages.h"
 
+// clang-format off
+#include <freeDiameter/freeDiameter-host.h>
+#include <freeDiameter/libfdproto.h>
+// clang-format on
+
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -12,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "proto/zn_diameter/zn_dictionary.h"
 #include "uicc/base/bytes.h"
+#include "uicc/base/secret_bytes.h"
 
 namespace gbabridge::zn_diameter {
 namespace {
@@ -46,6 +53,16 @@ Bytes Zn(uint32_t code, const Bytes& data) { return Avp(code, kV | kM, data, 104
 Bytes Cat(std::initializer_list<Bytes> parts) {
   Bytes out;
   for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+// The message as it would go on the wire (fd_msg_bufferize).
+Bytes Serialize(msg* m) {
+  uint8_t* buffer = nullptr;
+  size_t length = 0;
+  if (fd_msg_bufferize(m, &buffer, &length) != 0) return {};
+  Bytes out(buffer, buffer + length);
+  std::free(buffer);
   return out;
 }
 
@@ -181,6 +198,71 @@ TEST_F(ZnMessagesTest, ShortKeyMaterialIsDataLoss) {
   FreeMessage(*m);
   ASSERT_FALSE(keys.ok());
   EXPECT_EQ(keys.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(ZnMessagesTest, AZnCodeFromAnotherVendorIsNotTakenForZns) {
+  Bytes avps = Cat({Avp(263, kM, Text("s")),
+                    Avp(297, kM, Cat({Avp(266, kM, U32(9)), Avp(298, kM, U32(5403))})),
+                    Avp(264, kM, Text("bsf.test.example")), Avp(296, kM, Text("test.example"))});
+  absl::StatusOr<msg*> m = ParseMessage(dict_.dict, Message(0x40, avps));
+  ASSERT_TRUE(m.ok()) << m.status();
+  absl::StatusOr<ZnResult> result = ReadZnResult(dict_.zn, *m);
+  FreeMessage(*m);
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("from vendor 9"));
+}
+
+// RFC 6733 §7.1.5, §7.5: a refused value comes back in Failed-AVP, as a copy of the AVP.
+TEST_F(ZnMessagesTest, TheRefusedAvpIsCopiedIntoFailedAvp) {
+  Bytes avps = Cat({Avp(263, kM, Text("s")),
+                    Avp(260, kM, Cat({Avp(266, kM, U32(10415)), Avp(258, kM, U32(16777220))})),
+                    Avp(264, kM, Text("naf.example.com")), Avp(296, kM, Text("example.com")),
+                    Avp(283, kM, Text("test.example")), Zn(401, Text(kBtid)), Zn(402, kNafId),
+                    Zn(407, U32(7))});
+  absl::StatusOr<msg*> request = ParseMessage(dict_.dict, Message(0xC0, avps));
+  ASSERT_TRUE(request.ok()) << request.status();
+  avp* offending = nullptr;
+  absl::StatusOr<ZnQuery> query = ReadZnRequest(dict_.zn, *request, &offending);
+  ASSERT_FALSE(query.ok());
+  ASSERT_NE(offending, nullptr);
+  msg* answer = nullptr;
+  ASSERT_EQ(fd_msg_new(dict_.zn.answer, 0, &answer), 0);
+  ASSERT_TRUE(AddFailedAvp(dict_.zn, answer, offending).ok());
+  FreeMessage(*request);  // the copy does not point into the request
+  const Bytes wire = Serialize(answer);
+  FreeMessage(answer);
+  // Failed-AVP (279, M) holding GBA_U-Awareness-Indicator (407, V M, vendor 10415) = 7.
+  EXPECT_THAT(HexEncode(wire),
+              ::testing::HasSubstr(HexEncode(Cat({Avp(279, kM, Zn(407, U32(7)))}))));
+}
+
+TEST_F(ZnMessagesTest, AProtocolErrorSetsTheEBitAndOthersDoNot) {
+  for (uint32_t code : {3004u, 5012u, 2001u}) {
+    msg* answer = nullptr;
+    ASSERT_EQ(fd_msg_new(dict_.zn.answer, 0, &answer), 0);
+    MarkProtocolError(answer, code);
+    const Bytes wire = Serialize(answer);
+    FreeMessage(answer);
+    ASSERT_GE(wire.size(), 5u);
+    EXPECT_EQ((wire[4] & 0x20) != 0, code == 3004u) << code;  // RFC 6733 §3: E is 0x20
+  }
+}
+
+TEST_F(ZnMessagesTest, AHalfBuiltKeyAnswerIsRemovedWhole) {
+  msg* answer = nullptr;
+  ASSERT_EQ(fd_msg_new(dict_.zn.answer, 0, &answer), 0);
+  ZnKeyAnswer keys;
+  keys.impi = "impi@example";
+  keys.me_key = SecretBytes::CopyFrom(Bytes(32, 0x5A));
+  keys.uicc_key = SecretBytes::CopyFrom(Bytes(32, 0xA5));
+  keys.key_expiry = absl::FromUnixSeconds(1796601600);
+  keys.bootstrap_time = absl::FromUnixSeconds(1796601600);
+  keys.user_security_settings = Bytes{1, 2, 3};
+  ASSERT_TRUE(AddZnKeyAnswer(dict_.zn, answer, keys).ok());
+  RemoveZnKeyAnswer(dict_.zn, answer);
+  const Bytes wire = Serialize(answer);
+  FreeMessage(answer);
+  EXPECT_EQ(wire.size(), 20u) << "only the header is left: " << HexEncode(wire);
 }
 
 }  // namespace
