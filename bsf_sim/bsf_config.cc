@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "bootstrap/protocol/naf_id.h"
 #include "bsf_sim/listen_address.h"
 #include "bsf_sim/string_views.h"
@@ -32,6 +33,7 @@ const std::set<std::string, std::less<>>& KnownKeys() {
                                                                    "zn_tls_key",
                                                                    "zn_client_ca",
                                                                    "naf_tokens",
+                                                                   "naf_services",
                                                                    "ub_threads",
                                                                    "diameter_listen",
                                                                    "diameter_identity",
@@ -134,7 +136,8 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
           "' (known: ub_listen, zn_listen, db, bsf_name, realm, lifetime, nonce_timeout, "
           "ind_bits, max_sessions, ub_threads, ub_tls_cert, ub_tls_key, zn_tls_cert, zn_tls_key, "
           "zn_client_ca, diameter_listen, diameter_identity, diameter_realm, diameter_tls_port, "
-          "diameter_tls_cert, diameter_tls_key, diameter_tls_ca, diameter_nafs, [naf_tokens])"));
+          "diameter_tls_cert, diameter_tls_key, diameter_tls_ca, diameter_nafs, [naf_tokens], "
+          "[naf_services])"));
     }
   }
   const Reader r(table, path, std::filesystem::path(path).parent_path());
@@ -204,6 +207,37 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
             absl::StrCat("config ", path, ": ", token.status().message()));
       }
       SetNafToken(config, *std::move(token));
+    }
+  }
+
+  if (const toml::node* node = table.get("naf_services"); node != nullptr) {
+    const toml::table* services = node->as_table();
+    if (services == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config ", path, ": naf_services must be a table of \"naf.fqdn\" = [\"GSID\", ...]"));
+    }
+    for (auto&& [naf, value] : *services) {
+      const toml::array* gsids = value.as_array();
+      if (gsids == nullptr || gsids->empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("config ", path, ": naf_services.\"", AbslView(naf.str()),
+                         "\" must be a non-empty array of GSID strings"));
+      }
+      std::vector<std::string> parts;
+      for (const toml::node& gsid : *gsids) {
+        if (!gsid.is_string()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("config ", path, ": naf_services.\"", AbslView(naf.str()),
+                           "\" entries must be strings such as \"42\""));
+        }
+        parts.push_back(gsid.as_string()->get());
+      }
+      if (absl::Status s =
+              AddNafServices(absl::StrCat(AbslView(naf.str()), "=", absl::StrJoin(parts, ",")),
+                             config.naf_services);
+          !s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", s.message()));
+      }
     }
   }
   return absl::OkStatus();

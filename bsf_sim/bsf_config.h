@@ -21,6 +21,8 @@
 //   diameter_tls_cert = "bsf.pem"  diameter_tls_key = "bsf.key"  diameter_tls_ca = "ca.pem"
 //   [naf_tokens]                         # plain loopback Zn only
 //   "naf.example.org" = "s3cret"
+//   [naf_services]                       # GAA services (GSIDs) a NAF may name on Zn
+//   "naf.example.org" = ["42", "7"]
 //
 // Relative paths in the file are relative to the file's directory. Unknown keys are
 // errors (a misspelt key would otherwise be silently ignored).
@@ -32,6 +34,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "bsf_sim/naf_services.h"
 #include "bsf_sim/naf_token.h"
 #include "bsf_sim/sqn_scheme.h"
 
@@ -57,6 +60,7 @@ struct BsfConfig {
   std::string zn_tls_key;
   std::string zn_client_ca;
   std::vector<NafToken> naf_tokens;  // one per FQDN; a later one replaces an earlier one
+  NafServices naf_services;          // GSIDs each NAF may name on Zn (gRPC and Diameter)
   // TMPI (TS 33.220 §4.5.2): advertised and kept (--no-tmpi turns it off); forget_tmpis
   // (--forget-tmpis) forgets each TMPI at once, to test a UE's fallback to its IMPI.
   bool tmpi = true;

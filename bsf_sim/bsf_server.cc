@@ -52,6 +52,7 @@ absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& co
                              .tls_key_file = config.zn_tls_key,
                              .client_ca_file = config.zn_client_ca,
                              .naf_tokens = {},
+                             .naf_services = config.naf_services,
                              .extra_services = std::move(hooks.extra_zn_services)};
   for (const NafToken& token : config.naf_tokens) zn_options.naf_tokens.push_back(token.Clone());
   absl::StatusOr<std::unique_ptr<ZnServer>> zn =
@@ -78,6 +79,7 @@ absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& co
     diameter.tls_cert_file = config.diameter_tls_cert;
     diameter.tls_key_file = config.diameter_tls_key;
     diameter.tls_ca_file = config.diameter_tls_ca;
+    diameter.naf_services = config.naf_services;
     for (const std::string& spec : config.diameter_nafs) {
       absl::StatusOr<DiameterNaf> naf = ParseDiameterNaf(spec);
       if (!naf.ok()) return naf.status();

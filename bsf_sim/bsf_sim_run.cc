@@ -63,6 +63,7 @@ struct ServeFlags {
   int64_t nonce_timeout = 0;
   int ind_bits = 0;
   std::vector<std::string> naf_tokens;
+  std::vector<std::string> naf_services;
   std::string ub_tls_cert;
   std::string ub_tls_key;
   std::string zn_tls_cert;
@@ -130,6 +131,11 @@ int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfSe
     absl::StatusOr<gbabridge::bsf::NafToken> token = gbabridge::bsf::ParseNafToken(spec);
     if (!token.ok()) return Fail(token.status().message());
     gbabridge::bsf::SetNafToken(config, *std::move(token));
+  }
+  for (const std::string& spec : flags.naf_services) {
+    if (absl::Status s = gbabridge::bsf::AddNafServices(spec, config.naf_services); !s.ok()) {
+      return Usage(s.message());
+    }
   }
 
   if (config.db.empty()) {
@@ -280,6 +286,10 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
   serve->add_option("--naf-token", flags.naf_tokens,
                     "NAF_FQDN=TOKEN: a NAF authenticated on the loopback Zn listener by "
                     "metadata \"authorization: Bearer TOKEN\" (repeatable)");
+  serve->add_option("--naf-service", flags.naf_services,
+                    "NAF_FQDN=GSID[,GSID...]: the GAA services that NAF may name on Zn (gRPC "
+                    "gaa_service_id, Diameter GAA-Service-Identifier), for their user security "
+                    "settings (TS 33.220 §4.4.6); a NAF naming another is refused (repeatable)");
   serve
       ->add_option("--log-level", flags.log_level,
                    "trace, debug, info (default: a line per challenge and bootstrap), warn "

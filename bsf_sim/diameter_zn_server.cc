@@ -94,7 +94,7 @@ absl::StatusOr<DiameterNaf> ParseDiameterNaf(std::string_view spec) {
 
 DiameterZnServer::DiameterZnServer(DiameterZnOptions options, const SessionStore& sessions,
                                    SubscriberStore* subscribers)
-    : options_(std::move(options)), lookup_(sessions, subscribers) {}
+    : options_(std::move(options)), lookup_(sessions, subscribers, options_.naf_services) {}
 
 DiameterZnServer::~DiameterZnServer() {
   if (handler_ != nullptr) fd_disp_unregister(&handler_, nullptr);

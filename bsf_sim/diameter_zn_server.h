@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bsf_sim/naf_services.h"
 #include "bsf_sim/session_store.h"
 #include "bsf_sim/subscriber_store.h"
 #include "bsf_sim/zn_lookup.h"
@@ -60,6 +61,7 @@ struct DiameterZnOptions {
   std::string tls_key_file;
   std::string tls_ca_file;
   std::vector<DiameterNaf> nafs;
+  NafServices naf_services;  // the GAA services each NAF FQDN may name
   int app_threads = 4;
 };
 

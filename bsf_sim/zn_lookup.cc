@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bootstrap/protocol/key_derivation.h"
@@ -40,8 +41,9 @@ absl::Status ValidateBtid(std::string_view btid) {
   return absl::OkStatus();
 }
 
-ZnLookup::ZnLookup(const SessionStore& sessions, SubscriberStore* subscribers)
-    : sessions_(sessions), subscribers_(subscribers) {}
+ZnLookup::ZnLookup(const SessionStore& sessions, SubscriberStore* subscribers,
+                   NafServices naf_services)
+    : sessions_(sessions), naf_services_(std::move(naf_services)), subscribers_(subscribers) {}
 
 ZnLookupResult ZnLookup::Lookup(const ZnKeyRequest& request,
                                 const std::vector<std::string>& caller_names,
@@ -68,6 +70,20 @@ ZnLookupResult ZnLookup::Lookup(const ZnKeyRequest& request,
     return Refuse(
         ZnRefusal::kNafNotAuthorized,
         absl::StrCat("NAF ", names, " may only ask for keys of its own FQDN, not ", naf->fqdn()));
+  }
+
+  // TS 33.220 §4.4.6: a service's USS (and passing a USS list by it) only for a NAF the
+  // BSF knows runs that service.
+  for (const std::string& gsid : request.gaa_service_ids) {
+    if (!NafMayName(naf_services_, naf->fqdn(), gsid)) {
+      const std::string shown = absl::CHexEscape(gsid.substr(0, 64));
+      spdlog::warn("{}: NAF {} named GAA service \"{}\" it is not configured for: denied", peer,
+                   naf->fqdn(), shown);
+      return Refuse(ZnRefusal::kNafNotAuthorized,
+                    absl::StrCat("NAF ", naf->fqdn(), " may not name GAA service \"", shown,
+                                 "\": the BSF runs with no --naf-service ", naf->fqdn(), "=", shown,
+                                 " (TS 33.220 §4.4.6)"));
+    }
   }
 
   absl::StatusOr<BsfSession> session = sessions_.Lookup(request.btid);

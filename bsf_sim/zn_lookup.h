@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bootstrap/protocol/bootstrap_session.h"
+#include "bsf_sim/naf_services.h"
 #include "bsf_sim/session_store.h"
 #include "bsf_sim/subscriber_store.h"
 #include "uicc/base/bytes.h"
@@ -68,8 +69,10 @@ struct ZnLookupResult {
 
 class ZnLookup {
  public:
-  // `subscribers` may be null: then no USS is checked or returned.
-  ZnLookup(const SessionStore& sessions, SubscriberStore* subscribers);
+  // `subscribers` may be null: then no USS is checked or returned. `naf_services`: the GAA
+  // services each NAF may name (naf_services.h).
+  ZnLookup(const SessionStore& sessions, SubscriberStore* subscribers,
+           NafServices naf_services = {});
 
   // `caller_names`: the FQDNs the authenticated NAF is (lower case); `peer` names it in
   // the log ("Zn ipv4:127.0.0.1:5555", "Zn/Diameter naf.example.com").
@@ -78,6 +81,7 @@ class ZnLookup {
 
  private:
   const SessionStore& sessions_;
+  NafServices naf_services_;
   SubscriberStore* subscribers_;
 };
 

@@ -69,7 +69,8 @@ absl::StatusOr<std::unique_ptr<ZnServer>> ZnServer::Create(ZnServerOptions optio
         "authenticate NAFs there)");
   }
   auto authenticator = std::make_unique<NafAuthenticator>(mode, std::move(tokens));
-  auto service = std::make_unique<ZnService>(sessions, subscribers, *authenticator);
+  auto service =
+      std::make_unique<ZnService>(sessions, subscribers, *authenticator, options.naf_services);
   return std::unique_ptr<ZnServer>(
       new ZnServer(std::move(options), std::move(authenticator), std::move(service)));
 }

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "bsf_sim/listen_address.h"
+#include "bsf_sim/naf_services.h"
 #include "bsf_sim/naf_token.h"
 #include "bsf_sim/session_store.h"
 #include "bsf_sim/subscriber_store.h"
@@ -34,6 +35,7 @@ struct ZnServerOptions {
   std::string tls_key_file;
   std::string client_ca_file;
   std::vector<NafToken> naf_tokens;  // plain loopback listener only
+  NafServices naf_services;          // the GAA services each NAF may name
   // Registered beside Zn on the same server (not owned), e.g. the benchmarks' echo service,
   // which measures this server setup's own limit.
   std::vector<grpc::Service*> extra_services;

@@ -28,8 +28,8 @@ void SetKey(const SecretBytes& key, std::string* out) {
 }  // namespace
 
 ZnService::ZnService(const SessionStore& sessions, SubscriberStore* subscribers,
-                     const NafAuthenticator& authenticator)
-    : lookup_(sessions, subscribers), authenticator_(authenticator) {}
+                     const NafAuthenticator& authenticator, NafServices naf_services)
+    : lookup_(sessions, subscribers, std::move(naf_services)), authenticator_(authenticator) {}
 
 grpc::Status ZnService::GetNafKey(grpc::ServerContext* context,
                                   const ::bsf::v1::GetNafKeyRequest* request,

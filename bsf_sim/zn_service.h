@@ -28,7 +28,7 @@ class ZnService final : public ::bsf::v1::Zn::Service {
  public:
   // `subscribers` may be null: then no USS is returned.
   ZnService(const SessionStore& sessions, SubscriberStore* subscribers,
-            const NafAuthenticator& authenticator);
+            const NafAuthenticator& authenticator, NafServices naf_services = {});
 
   grpc::Status GetNafKey(grpc::ServerContext* context, const ::bsf::v1::GetNafKeyRequest* request,
                          ::bsf::v1::GetNafKeyResponse* response) override;

@@ -38,6 +38,9 @@ zn_client_ca = "ca.pem"
 [naf_tokens]
 "naf.example.org" = "first-secret"
 "NAF2.example.org" = "second-secret"
+
+[naf_services]
+"NAF.example.org" = ["42", "7"]
 )");
   BsfConfig config;
   ASSERT_TRUE(LoadBsfConfigFile(path, config).ok());
@@ -64,6 +67,8 @@ zn_client_ca = "ca.pem"
   ASSERT_NE(token_of("naf.example.org"), nullptr);
   EXPECT_TRUE(
       ConstantTimeEquals(token_of("naf.example.org")->token.view(), AsBytes("first-secret")));
+  EXPECT_TRUE(NafMayName(config.naf_services, "naf.example.org", "7"));
+  EXPECT_FALSE(NafMayName(config.naf_services, "naf2.example.org", "42"));
   EXPECT_TRUE(ValidateBsfConfig(config).ok());
 
   // A flag given later replaces the file's token for the same NAF.
@@ -88,6 +93,9 @@ TEST(BsfConfigTest, ErrorsNameTheKeyButNeverATokenValue) {
            {"[naf_tokens]\n\"not a host\" = \"tok-secret-1\"\n", "not a NAF FQDN"},
            {"[naf_tokens]\n\"naf.example.org\" = 5\n", "must be a string"},
            {"naf_tokens = \"tok-secret-1\"\n", "naf_tokens must be a table"},
+           {"[naf_services]\n\"naf.example.org\" = [42]\n", "entries must be strings"},
+           {"[naf_services]\n\"naf.example.org\" = [\"x1\"]\n", "not 1 to 10 decimal digits"},
+           {"naf_services = 1\n", "naf_services must be a table"},
            {"bsf_name = \"tok-secret-1\n", "TOML syntax error at line 1"},
        }) {
     WriteFile(dir.File("c.toml"), c.toml);

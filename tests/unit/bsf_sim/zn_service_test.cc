@@ -14,6 +14,7 @@
 #include "bootstrap/protocol/naf_id.h"
 #include "bsf/v1/zn.grpc.pb.h"
 #include "bsf_sim/in_memory_session_store.h"
+#include "bsf_sim/naf_services.h"
 #include "bsf_sim/naf_token.h"
 #include "bsf_sim/zn_server.h"
 #include "bsf_sim_test_util.h"
@@ -69,6 +70,9 @@ class ZnServiceTest : public ::testing::Test {
     options.naf_tokens.push_back(*MakeNafToken("naf.example.org", kToken));
     options.naf_tokens.push_back(*MakeNafToken("naf2.example.org", kOtherToken));
     options.naf_tokens.push_back(*MakeNafToken("naf3.example.org", kThirdToken));
+    // The services each NAF runs (TS 33.220 §4.4.6): naf2 runs none.
+    EXPECT_TRUE(AddNafServices("naf.example.org=42,7", options.naf_services).ok());
+    EXPECT_TRUE(AddNafServices("NAF3.example.org=42", options.naf_services).ok());
     absl::StatusOr<std::unique_ptr<ZnServer>> server =
         ZnServer::Create(std::move(options), sessions_, store_.get());
     ASSERT_TRUE(server.ok()) << server.status();
@@ -202,6 +206,36 @@ TEST_F(ZnServiceTest, UserSecuritySettingsByServiceThenByNaf) {
   ASSERT_TRUE(Call(listed_service, &response, kThirdToken).ok());
   EXPECT_EQ(response.user_security_settings(), std::string("\x05\x06\x07", 3));
   EXPECT_EQ(response.ks_naf().size(), 32u);
+}
+
+// A NAF names only the services the BSF knows it runs: otherwise any NAF could pass a
+// subscriber's USS list, or read another service's USS, by naming a service it does not run.
+TEST_F(ZnServiceTest, ANafNamingAServiceItDoesNotRunIsRefused) {
+  ::bsf::v1::GetNafKeyResponse response;
+  ::bsf::v1::GetNafKeyRequest request = Request(kBtid, "naf3.example.org");
+  request.set_gaa_service_id("7");  // naf3 runs 42 only
+  grpc::Status refused = Call(request, &response, kThirdToken);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("--naf-service naf3.example.org=7"));
+  EXPECT_TRUE(response.ks_naf().empty());
+  ::bsf::v1::GetNafKeyRequest other = Request(kBtid, "naf2.example.org");
+  other.set_gaa_service_id("42");
+  EXPECT_EQ(Call(other, &response, kOtherToken).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(response.ks_naf().empty());
+}
+
+TEST(NafServicesTest, ParsesAndRefusesWhatIsNotAGsid) {
+  NafServices services;
+  ASSERT_TRUE(AddNafServices("NAF.example.org=42,7", services).ok());
+  ASSERT_TRUE(AddNafServices("naf.example.org=7,1", services).ok());
+  EXPECT_THAT(services["naf.example.org"], ::testing::ElementsAre("42", "7", "1"));
+  EXPECT_TRUE(NafMayName(services, "naf.EXAMPLE.org", "42"));
+  EXPECT_FALSE(NafMayName(services, "naf.example.org", "420"));
+  EXPECT_FALSE(NafMayName(services, "other.example.org", "42"));
+  for (const char* bad : {"naf.example.org", "naf.example.org=", "naf.example.org=4a",
+                          "naf.example.org=1,,2", "not a host=1", "naf.example.org=12345678901"}) {
+    EXPECT_FALSE(AddNafServices(bad, services).ok()) << bad;
+  }
 }
 
 TEST_F(ZnServiceTest, UnknownOrExpiredBtidIsNotFound) {
