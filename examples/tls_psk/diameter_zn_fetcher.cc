@@ -75,6 +75,7 @@ absl::StatusOr<ZnFetchedKey> DiameterZnFetcher::Fetch(const std::string& naf_fqd
   query.btid = identity.btid;
   query.naf_id = naf->Encode();
   query.gba_u_aware = identity.gba_u;
+  if (!gaa_service_id_.empty()) query.gsids.push_back(gaa_service_id_);
   absl::StatusOr<zn_diameter::ZnKeyAnswer> answer =
       client_.Lookup(query, absl::FromChrono(timeout_));
   if (!answer.ok()) return answer.status();
@@ -82,6 +83,10 @@ absl::StatusOr<ZnFetchedKey> DiameterZnFetcher::Fetch(const std::string& naf_fqd
   fetched.key = std::move(answer->me_key);
   fetched.gba_u = answer->uicc_key.has_value();
   fetched.expiry = answer->key_expiry;
+  if (answer->user_security_settings.has_value()) {
+    fetched.user_security_settings =
+        std::string(answer->user_security_settings->begin(), answer->user_security_settings->end());
+  }
   return fetched;  // answer->uicc_key (Ks_int_NAF) is wiped with `answer`
 }
 

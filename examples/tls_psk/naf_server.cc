@@ -20,7 +20,9 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "bootstrap/protocol/naf_id.h"
 #include "examples/tls_psk/diameter_zn_fetcher.h"
 #include "examples/tls_psk/psk_tls.h"
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
   bool once = false;
   std::string lookup_identity;
   bool json = false;
+  std::string gsid;
   bool show_key = false;
   app.add_option("--listen", listen, "HOST:PORT for TLS; port 0 picks a free one")
       ->capture_default_str();
@@ -121,6 +124,10 @@ int main(int argc, char** argv) {
   app.add_option("--lookup", lookup_identity,
                  "do not serve: fetch the key for this PSK identity (\"3GPP-bootstrapping"
                  "[-uicc].<B-TID>\") over Zn once, print it, and exit");
+  app.add_option("--gsid", gsid,
+                 "the GAA service id (decimal GSID) to name on Zn, for that service's user "
+                 "security settings (TS 33.220 §4.4.6); the BSF must know this NAF runs it")
+      ->check(CLI::TypeValidator<unsigned>());
   app.add_flag("--json", json, "with --lookup: print JSON");
   app.add_flag("--show-key", show_key, "with --lookup: print the key (hex); hidden otherwise");
   gbabridge::AddVersionFlag(app, "gba-tls-naf");
@@ -167,6 +174,7 @@ int main(int argc, char** argv) {
   }
   gbabridge::Cleanse(
       std::span<uint8_t>(reinterpret_cast<uint8_t*>(zn_token.data()), zn_token.size()));
+  fetcher->set_gaa_service_id(gsid);
   gbabridge::examples::ZnKeySource keys(std::move(fetcher), std::move(key_options));
   if (!lookup_identity.empty()) {
     // What the TLS server does for each handshake (psk_tls.cc), without the handshake:
@@ -174,20 +182,30 @@ int main(int argc, char** argv) {
     absl::StatusOr<gbabridge::examples::PskIdentity> identity =
         gbabridge::examples::ParsePskIdentity(lookup_identity);
     if (!identity.ok()) return Fail(kExitUsage, identity.status().message());
-    absl::StatusOr<gbabridge::SecretBytes> psk = keys.GetKey(*identity);
-    if (!psk.ok()) return Fail(kExitFailure, psk.status().message());
-    const std::string shown = show_key ? psk->RevealHex() : "(hidden; --show-key to print)";
+    absl::StatusOr<gbabridge::examples::ZnFetchedKey> found = keys.LookUp(*identity);
+    if (!found.ok()) return Fail(kExitFailure, found.status().message());
+    const gbabridge::SecretBytes& psk = found->key;
+    const std::string shown = show_key ? psk.RevealHex() : "(hidden; --show-key to print)";
+    const std::string expiry =
+        absl::FormatTime(absl::RFC3339_sec, found->expiry, absl::UTCTimeZone());
+    const std::string uss = found->user_security_settings.has_value()
+                                ? absl::Base64Escape(*found->user_security_settings)
+                                : std::string();
     if (json) {
       nlohmann::ordered_json answer = {{"naf", naf_fqdn},
                                        {"btid", identity->btid},
                                        {"psk_identity", identity->ToString()},
-                                       {"zn", use_diameter ? "diameter" : "grpc"}};
+                                       {"zn", use_diameter ? "diameter" : "grpc"},
+                                       {"key_expiry", expiry}};
+      if (found->user_security_settings.has_value()) answer["user_security_settings"] = uss;
       if (show_key) answer["key"] = shown;
       std::cout << answer.dump() << std::endl;
     } else {
       std::cout << "NAF " << naf_fqdn << " got from the BSF over "
                 << (use_diameter ? "Diameter Zn" : "Zn") << ", for B-TID " << identity->btid
-                << ":\n  key (" << psk->size() << " bytes): " << shown << std::endl;
+                << ":\n  key (" << psk.size() << " bytes): " << shown << "\n  expires " << expiry
+                << std::endl;
+      if (!uss.empty()) std::cout << "  user security settings (base64): " << uss << std::endl;
     }
     return kExitOk;
   }

@@ -135,6 +135,7 @@ absl::StatusOr<ZnFetchedKey> GrpcZnFetcher::Fetch(const std::string& naf_fqdn,
   // The "-uicc" prefix announces a GBA_U key; a GBA_U-aware NAF says so on Zn (TS 29.109,
   // TS 33.220 §5.4.2). The answer's ks_naf is Ks_ext_NAF either way.
   request.set_gba_u_aware(identity.gba_u);
+  request.set_gaa_service_id(gaa_service_id_);
 
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + timeout_);
@@ -158,31 +159,41 @@ absl::StatusOr<ZnFetchedKey> GrpcZnFetcher::Fetch(const std::string& naf_fqdn,
   }
   fetched.expiry = absl::FromUnixSeconds(response.key_expiry().seconds()) +
                    absl::Nanoseconds(response.key_expiry().nanos());
+  if (!response.user_security_settings().empty()) {
+    fetched.user_security_settings = response.user_security_settings();
+  }
   return fetched;
 }
 
-absl::StatusOr<ZnKeySource::Entry> ZnKeySource::FetchFromBsf(const PskIdentity& identity) {
+absl::StatusOr<ZnFetchedKey> ZnKeySource::LookUp(const PskIdentity& identity) {
   absl::StatusOr<ZnFetchedKey> fetched = fetcher_->Fetch(options_.naf_fqdn, identity);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++zn_calls_;
   }
   if (!fetched.ok()) return fetched.status();
-  Entry entry;
-  entry.key = std::move(fetched->key);
-  if (entry.key.size() != kNafKeySize) {
-    return absl::DataLossError(absl::StrCat("the BSF sent a ", entry.key.size(),
+  if (fetched->key.size() != kNafKeySize) {
+    return absl::DataLossError(absl::StrCat("the BSF sent a ", fetched->key.size(),
                                             "-byte ks_naf; Ks_NAF is ", kNafKeySize, " bytes"));
   }
-  entry.gba_u = fetched->gba_u;
-  if (identity.gba_u && !entry.gba_u) {
+  if (identity.gba_u && !fetched->gba_u) {
     return absl::FailedPreconditionError(
         "the identity says GBA_U (3GPP-bootstrapping-uicc.) but the BSF's session is GBA_ME");
   }
-  const absl::Duration remaining = fetched->expiry - absl::Now();
-  if (remaining <= absl::ZeroDuration()) {
+  if (fetched->expiry <= absl::Now()) {
     return absl::NotFoundError("the BSF's session for this B-TID has expired");
   }
+  return fetched;
+}
+
+absl::StatusOr<ZnKeySource::Entry> ZnKeySource::FetchFromBsf(const PskIdentity& identity) {
+  absl::StatusOr<ZnFetchedKey> fetched = LookUp(identity);
+  if (!fetched.ok()) return fetched.status();
+  Entry entry;
+  entry.key = std::move(fetched->key);
+  entry.gba_u = fetched->gba_u;
+  // The expiry on the monotonic clock from here on (see Entry).
+  const absl::Duration remaining = fetched->expiry - absl::Now();
   entry.deadline = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(remaining);
   return entry;
 }

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -54,6 +55,8 @@ struct ZnFetchedKey {
   SecretBytes key;     // Ks_NAF or Ks_ext_NAF, 32 bytes
   bool gba_u = false;  // the session is GBA_U (or unknown: false)
   absl::Time expiry;   // UTC, from the BSF
+  // The subscriber's user security settings for this NAF or its service (TS 33.220 §4.4.6).
+  std::optional<std::string> user_security_settings;
 };
 
 // Asks the BSF once: gRPC (GrpcZnFetcher, below) or Diameter (diameter_zn_fetcher.h).
@@ -63,6 +66,11 @@ class ZnKeyFetcher {
   // Errors as ZnKeySource::GetKey documents them.
   virtual absl::StatusOr<ZnFetchedKey> Fetch(const std::string& naf_fqdn,
                                              const PskIdentity& identity) = 0;
+  // The GAA service (GSID) to name on Zn, for its user security settings; empty: none.
+  void set_gaa_service_id(std::string gsid) { gaa_service_id_ = std::move(gsid); }
+
+ protected:
+  std::string gaa_service_id_;
 };
 
 // bsf.v1.Zn/GetNafKey over a gRPC channel, with the bearer token when one is given.
@@ -91,6 +99,9 @@ class ZnKeySource : public NafKeySource {
   // match the session's GBA type), PermissionDenied (the BSF refuses this NAF),
   // Unavailable (BSF unreachable), DataLoss (malformed answer).
   absl::StatusOr<SecretBytes> GetKey(const PskIdentity& identity) override;
+  // One fresh Zn lookup, checked as GetKey checks it, with what the BSF said beside the key
+  // (for `gba-tls-naf --lookup`); not cached.
+  absl::StatusOr<ZnFetchedKey> LookUp(const PskIdentity& identity);
 
   // How many GetNafKey calls went to the BSF (for tests and the NAF's log).
   int zn_calls() const;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -117,6 +118,57 @@ TEST_F(DiameterZnE2eTest, RefusalsCarryTheZnResultCodes) {
   EXPECT_THAT(stranger.output, HasSubstr("BSF unreachable over Diameter"));
   EXPECT_THAT(ReadFile(dir_ / "bsf-sim-1.log"), HasSubstr("DIAMETER_UNKNOWN_PEER"))
       << "bsf-sim's log should say why";
+}
+
+// User security settings over Diameter (TS 33.220 §4.4.6, TS 29.109 GBA-UserSecSettings):
+// a NAF naming a service it runs gets that service's USS, without one its FQDN's; a service
+// it does not run, or a NAF the subscriber's USS do not list, gets 5402 and is told why.
+TEST_F(DiameterZnE2eTest, UserSecuritySettingsByServiceOverDiameter) {
+  port_ = FreeLoopbackTcpPort();
+  BsfSimOptions options;
+  // TEST KEYS ONLY: TS 35.208 test set 1, as on the soft-usim test profile.
+  options.subscribers_json = absl::StrCat(
+      R"({"subscribers": [{"imsi": "001010123456789", "mnc_length": 2,)",
+      R"( "k": "465b5ce8b199b49faa5f0a2ee238a6bc", "opc": "cd63cb71954a9f4e48a5994e37a02baf",)",
+      R"( "amf": "8000", "gba_u": true,)", R"( "uss": {"gsid:42": ")",
+      absl::Base64Escape("<uss service='42'/>"), R"(", "mef.example.com": ")",
+      absl::Base64Escape("<uss naf='mef'/>"), R"("}}]})");
+  options.extra_serve_args = {"--diameter-listen", absl::StrCat("127.0.0.1:", port_),
+                              "--diameter-naf",    kMef,
+                              "--diameter-naf",    "naf2.test.example=other.example.com",
+                              "--naf-service",     "mef.example.com=42"};
+  StartBsf(options);
+  StartDaemon();
+  const nlohmann::json device = DeviceKey();
+  const std::string psk_identity = device.at("psk_identity");
+  const std::string btid = device.at("btid");
+
+  auto lookup = [&](const std::string& naf, const std::string& identity, const std::string& gsid) {
+    return RunCommand(absl::StrCat(
+        GBABRIDGE_TLS_NAF_BIN, " --naf-fqdn ", naf, " --zn-diameter ", Peer(),
+        " --diameter-identity ", identity, gsid.empty() ? "" : " --gsid " + gsid, " --lookup '",
+        naf == kMef ? psk_identity : "3GPP-bootstrapping-uicc." + btid, "' --json --show-key"));
+  };
+  CommandResult by_service = lookup(kMef, kMef, "42");
+  ASSERT_EQ(by_service.exit_code, 0) << by_service.output;
+  const nlohmann::json service_answer = nlohmann::json::parse(by_service.out);
+  EXPECT_EQ(service_answer.at("user_security_settings"), absl::Base64Escape("<uss service='42'/>"));
+  EXPECT_EQ(service_answer.at("key"), device.at("key"));
+
+  CommandResult by_naf = lookup(kMef, kMef, "");
+  ASSERT_EQ(by_naf.exit_code, 0) << by_naf.output;
+  EXPECT_EQ(nlohmann::json::parse(by_naf.out).at("user_security_settings"),
+            absl::Base64Escape("<uss naf='mef'/>"));
+
+  CommandResult other_service = lookup(kMef, kMef, "7");
+  EXPECT_EQ(other_service.exit_code, 1) << other_service.output;
+  EXPECT_THAT(other_service.output, HasSubstr("5402 DIAMETER_ERROR_NOT_AUTHORIZED"));
+  EXPECT_THAT(other_service.output, HasSubstr("--naf-service mef.example.com=7"));
+
+  CommandResult unlisted = lookup("other.example.com", "naf2.test.example", "");
+  EXPECT_EQ(unlisted.exit_code, 1) << unlisted.output;
+  EXPECT_THAT(unlisted.output, HasSubstr("5402 DIAMETER_ERROR_NOT_AUTHORIZED"));
+  EXPECT_THAT(unlisted.output, HasSubstr("user security settings list neither NAF"));
 }
 
 // TLS from the first byte (RFC 6733 §13) on bsf-sim's TLS port, no plain port at all: both
