@@ -6,6 +6,7 @@
 // and Wireshark's own Diameter dissector (tshark) must decode the exchange as 3GPP Zn.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -15,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -281,6 +284,62 @@ TEST_F(DiameterZnE2eTest, TsharkDecodesTheExchangeAsThreeGppZn) {
   // The unknown B-TID's answer: Experimental-Result-Code 5403, no key.
   EXPECT_EQ(rows[3][9], "5403");
   EXPECT_EQ(rows[3][6], "");
+
+  // Key-ExpiryTime as Wireshark reads the NTP seconds ("Dec  7, 2026 18:29:00.000000000
+  // UTC") is the expiry the NAF printed, to the second.
+  std::string wireshark_time = std::string(absl::StripAsciiWhitespace(rows[1][8]));
+  wireshark_time = wireshark_time.substr(0, wireshark_time.find('.'));
+  absl::RemoveExtraAsciiWhitespace(&wireshark_time);
+  absl::Time decoded_expiry;
+  std::string parse_error;
+  ASSERT_TRUE(absl::ParseTime("%b %d, %Y %H:%M:%S", wireshark_time, absl::UTCTimeZone(),
+                              &decoded_expiry, &parse_error))
+      << rows[1][8] << ": " << parse_error;
+  EXPECT_EQ(absl::FormatTime(absl::RFC3339_sec, decoded_expiry, absl::UTCTimeZone()),
+            nlohmann::json::parse(naf.out).at("key_expiry").get<std::string>());
+
+  // The answer's other fields, and each AVP's header: every Zn AVP (400-420) with the V and
+  // M bits set (0xc0) and vendor 10415 (TS 29.109 §6.3), the application id with 10415.
+  const CommandResult avps = RunCommand(absl::StrCat(
+      "tshark -r ", pcap.string(), " -d tcp.port==", port_, ",diameter -Y diameter.cmd.code==310",
+      " -T fields -E separator='|' -E occurrence=a -E aggregator=,",
+      " -e diameter.avp.code -e diameter.avp.flags -e diameter.avp.vendorId",
+      " -e diameter.GBA-Type -e diameter.BootstrapInfoCreationTime -e diameter.Vendor-Id"));
+  ASSERT_EQ(avps.exit_code, 0) << avps.output;
+  std::vector<std::string> avp_lines = absl::StrSplit(avps.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(avp_lines.size(), 4u) << avps.out;
+  int zn_avps = 0;
+  for (size_t m = 0; m < avp_lines.size(); ++m) {
+    std::vector<std::string> f = absl::StrSplit(avp_lines[m], '|');
+    ASSERT_EQ(f.size(), 6u) << avp_lines[m];
+    std::vector<std::string> codes = absl::StrSplit(f[0], ',');
+    std::vector<std::string> flags = absl::StrSplit(f[1], ',');
+    ASSERT_EQ(codes.size(), flags.size()) << avp_lines[m];
+    int zn_here = 0;
+    for (size_t i = 0; i < codes.size(); ++i) {
+      const int code = std::stoi(codes[i]);
+      if (code >= 400 && code <= 420) {
+        ++zn_here;
+        EXPECT_EQ(absl::AsciiStrToLower(flags[i]), "0xc0") << "AVP " << code << " in message " << m;
+      }
+    }
+    std::vector<std::string> vendors = absl::StrSplit(f[2], ',', absl::SkipEmpty());
+    EXPECT_EQ(std::count(vendors.begin(), vendors.end(), "10415"), zn_here) << avp_lines[m];
+    EXPECT_THAT(f[5], HasSubstr("10415")) << "Vendor-Specific-Application-Id / Experimental-Result";
+    zn_avps += zn_here;
+  }
+  EXPECT_GE(zn_avps, 10);
+  std::vector<std::string> success = absl::StrSplit(avp_lines[1], '|');
+  EXPECT_EQ(success[3], "0") << "GBA-Type 3G";
+  EXPECT_THAT(success[4], ::testing::MatchesRegex(".*20[0-9][0-9].*")) << "BootstrapInfoCreationTime";
+
+  // Wireshark finds nothing malformed in the whole capture.
+  const CommandResult expert = RunCommand(absl::StrCat(
+      "tshark -r ", pcap.string(), " -d tcp.port==", port_, ",diameter -q -z expert,warn"));
+  ASSERT_EQ(expert.exit_code, 0) << expert.output;
+  EXPECT_THAT(expert.out, ::testing::Not(HasSubstr("Malformed"))) << expert.out;
+  EXPECT_THAT(expert.out, ::testing::Not(HasSubstr("Errors ("))) << expert.out;
+  EXPECT_THAT(expert.out, ::testing::Not(HasSubstr("Warns ("))) << expert.out;
 }
 
 }  // namespace
