@@ -4,12 +4,19 @@
 // pcscd + vpcd giving the device's key. The key the NAF gets over Diameter must equal the
 // one the card derived (GBA_U: Ks_ext_NAF computed by soft-usim, not by the BSF's code),
 // and Wireshark's own Diameter dissector (tshark) must decode the exchange as 3GPP Zn.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <regex>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -25,6 +32,7 @@
 #include "tests/e2e/gbabridged_process.h"
 #include "tests/integration/bsf_sim_process.h"
 #include "tests/integration/cli_runner.h"
+#include "tests/unit/zn_diameter/diameter_wire.h"
 #include "uicc/base/bytes.h"
 
 namespace gbabridge::testing {
@@ -172,6 +180,200 @@ TEST_F(DiameterZnE2eTest, UserSecuritySettingsByServiceOverDiameter) {
   EXPECT_EQ(unlisted.exit_code, 1) << unlisted.output;
   EXPECT_THAT(unlisted.output, HasSubstr("5402 DIAMETER_ERROR_NOT_AUTHORIZED"));
   EXPECT_THAT(unlisted.output, HasSubstr("user security settings list neither NAF"));
+}
+
+// A Diameter peer written here, on a raw TCP socket, that speaks the protocol from the
+// hand encoder (tests/unit/zn_diameter/diameter_wire.h): it can send what freeDiameter's own
+// API never would.
+class RawDiameterPeer {
+ public:
+  static std::optional<RawDiameterPeer> Connect(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return std::nullopt;
+    timeval timeout{.tv_sec = 10, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    return RawDiameterPeer(fd);
+  }
+  RawDiameterPeer(RawDiameterPeer&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  RawDiameterPeer& operator=(RawDiameterPeer&& other) noexcept {
+    if (this != &other) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~RawDiameterPeer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool Send(const Bytes& message) {
+    return ::send(fd_, message.data(), message.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(message.size());
+  }
+  // The next whole message, or nullopt when the peer closed or said nothing for 10 s.
+  std::optional<Bytes> Receive() {
+    Bytes header(4);
+    if (!ReadAll(header.data(), 4)) return std::nullopt;
+    const uint32_t length = diameter_wire::Get32(header, 0) & 0xFFFFFF;
+    if (length < 20 || length > (1u << 20)) return std::nullopt;
+    Bytes message(length);
+    std::copy(header.begin(), header.end(), message.begin());
+    if (!ReadAll(message.data() + 4, length - 4)) return std::nullopt;
+    return message;
+  }
+
+ private:
+  explicit RawDiameterPeer(int fd) : fd_(fd) {}
+  bool ReadAll(uint8_t* out, size_t n) {
+    while (n > 0) {
+      const ssize_t got = ::recv(fd_, out, n, 0);
+      if (got <= 0) return false;
+      out += got;
+      n -= static_cast<size_t>(got);
+    }
+    return true;
+  }
+  int fd_;
+};
+
+// The result of an answer: Result-Code, or Experimental-Result-Code inside Experimental-Result.
+uint32_t ResultOf(const Bytes& answer) {
+  if (std::optional<Bytes> code = diameter_wire::FindTopLevelAvp(answer, 268); code.has_value()) {
+    return code->size() == 4 ? diameter_wire::Get32(*code, 0) : 0;
+  }
+  std::optional<Bytes> group = diameter_wire::FindTopLevelAvp(answer, 297);
+  if (!group.has_value()) return 0;
+  // The grouped AVP's children: re-use the top-level walker on a fake 20-octet header.
+  Bytes as_message(20, 0);
+  as_message.insert(as_message.end(), group->begin(), group->end());
+  std::optional<Bytes> code = diameter_wire::FindTopLevelAvp(as_message, 298);
+  return code.has_value() && code->size() == 4 ? diameter_wire::Get32(*code, 0) : 0;
+}
+
+// TS 29.109 §6 / RFC 6733 §7: malformed Bootstrapping-Info-Requests (a value out of range, a
+// missing mandatory AVP, a Zn AVP without its M bit, an unknown mandatory AVP, an AVP length
+// past the message) each get a clean error answer from bsf-sim, never a crash, and the same
+// connection then still gets a well-formed request answered.
+TEST_F(DiameterZnE2eTest, MalformedRequestsGetCleanErrorAnswers) {
+  using namespace diameter_wire;  // NOLINT: the encoder's small vocabulary
+  StartDiameterBsf();
+  std::optional<RawDiameterPeer> peer;
+  for (int i = 0; i < 200 && !peer.has_value(); ++i) {
+    peer = RawDiameterPeer::Connect(port_);
+    if (!peer.has_value()) std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_TRUE(peer.has_value()) << "bsf-sim's Diameter port " << port_;
+  // RFC 6733 §5.3.1: the CER, as the listed NAF kMef.
+  const Bytes cer =
+      Message(kRequest,
+              Cat({Avp(264, kM, Text(kMef)), Avp(296, kM, Text("example.com")),
+                   Avp(257, kM, Bytes{0x00, 0x01, 127, 0, 0, 1}), Avp(266, kM, U32(0)),
+                   Avp(269, 0, Text("raw-peer")), Avp(258, kM, U32(16777220))}),
+              /*command=*/257, /*application=*/0, 1, 1);
+  ASSERT_TRUE(peer->Send(cer));
+  std::optional<Bytes> cea = peer->Receive();
+  ASSERT_TRUE(cea.has_value()) << "no CEA";
+  ASSERT_EQ(ResultOf(*cea), 2001u) << HexEncode(*cea);
+
+  uint32_t hop = 100;
+  auto bir = [&](const Bytes& zn_avps) {
+    ++hop;
+    return Message(kRequest | kProxiable,
+                   Cat({Avp(263, kM, Text(absl::StrCat(kMef, ";raw;", hop))),
+                        Avp(260, kM, Cat({Avp(266, kM, U32(10415)), Avp(258, kM, U32(16777220))})),
+                        Avp(264, kM, Text(kMef)), Avp(296, kM, Text("example.com")),
+                        Avp(283, kM, Text("test.example")), zn_avps}),
+                   310, 16777220, hop, hop);
+  };
+  const Bytes naf_id = Cat({Text(kMef), Bytes{0x01, 0x00, 0x01, 0x00, 0xAE}});
+  const Bytes btid = Text("AAAAAAAAAAAAAAAAAAAAAA==@bsf.test.example");
+  // Answers a Device-Watchdog-Request (RFC 6733 §5.5); false for any other message.
+  auto answer_watchdog = [&](const Bytes& got) {
+    const uint32_t command = Get32(got, 4) & 0xFFFFFF;
+    if (command != 280 || (got[4] & kRequest) == 0) return false;
+    peer->Send(Message(
+        0,
+        Cat({Avp(268, kM, U32(2001)), Avp(264, kM, Text(kMef)), Avp(296, kM, Text("example.com"))}),
+        280, 0, Get32(got, 12), Get32(got, 16)));
+    return true;
+  };
+  // The answer to `request`, watchdogs answered on the way.
+  auto exchange = [&](const Bytes& request) -> std::optional<Bytes> {
+    if (!peer->Send(request)) return std::nullopt;
+    for (;;) {
+      std::optional<Bytes> got = peer->Receive();
+      if (!got.has_value() || !answer_watchdog(*got)) return got;
+    }
+  };
+
+  // A 300-octet B-TID: DIAMETER_INVALID_AVP_VALUE with the AVP in Failed-AVP.
+  std::optional<Bytes> answer = exchange(bir(Cat({Zn(401, Bytes(300, 'A')), Zn(402, naf_id)})));
+  ASSERT_TRUE(answer.has_value()) << "no answer to a 300-octet B-TID";
+  EXPECT_EQ(ResultOf(*answer), 5004u);
+  std::optional<Bytes> failed = FindTopLevelAvp(*answer, 279);
+  ASSERT_TRUE(failed.has_value()) << "no Failed-AVP";
+  EXPECT_EQ(HexEncode(*failed), HexEncode(Zn(401, Bytes(300, 'A'))));
+
+  // No NAF-Id: the command's rules (freeDiameter): DIAMETER_MISSING_AVP.
+  answer = exchange(bir(Zn(401, btid)));
+  ASSERT_TRUE(answer.has_value()) << "no answer to a request without NAF-Id";
+  EXPECT_EQ(ResultOf(*answer), 5005u);
+
+  // NAF-Id without its M bit: the AVP's flags break the dictionary (3009, E bit set).
+  answer = exchange(bir(Cat({Zn(401, btid), Avp(402, kV, naf_id, 10415)})));
+  ASSERT_TRUE(answer.has_value()) << "no answer to a NAF-Id without M";
+  EXPECT_NE(ResultOf(*answer), 2001u);
+  const uint32_t bits_code = ResultOf(*answer);
+  if (bits_code >= 3000 && bits_code < 4000) {
+    EXPECT_NE((*answer)[4] & kError, 0) << bits_code;
+  }
+
+  // An unknown AVP marked mandatory: DIAMETER_AVP_UNSUPPORTED.
+  answer = exchange(bir(Cat({Zn(401, btid), Zn(402, naf_id), Avp(4242, kM, U32(1))})));
+  ASSERT_TRUE(answer.has_value()) << "no answer to an unknown mandatory AVP";
+  EXPECT_EQ(ResultOf(*answer), 5001u);
+
+  // Still serving on the same connection: a well-formed request for a B-TID never issued.
+  answer = exchange(bir(Cat({Zn(401, btid), Zn(402, naf_id)})));
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(ResultOf(*answer), 5403u);
+
+  // An AVP whose length runs past the message: an error answer or the connection closed
+  // (RFC 6733 §7.1.5, 5014); bsf-sim lives on and takes a new connection.
+  Bytes overrun = bir(Cat({Zn(401, btid), Zn(402, naf_id)}));
+  overrun[overrun.size() - naf_id.size() - 12 + 6] = 0x7F;  // NAF-Id's length: far too long
+  answer = exchange(overrun);
+  if (answer.has_value()) {
+    EXPECT_NE(ResultOf(*answer), 2001u);
+  }
+  peer.reset();
+  std::this_thread::sleep_for(200ms);  // freeDiameter forgets the closed connection
+  peer = RawDiameterPeer::Connect(port_);
+  ASSERT_TRUE(peer.has_value()) << "bsf-sim stopped listening";
+  ASSERT_TRUE(peer->Send(cer));
+  cea = peer->Receive();
+  ASSERT_TRUE(cea.has_value()) << "no CEA on the new connection: "
+                               << ReadFile(dir_ / "bsf-sim-1.log");
+  EXPECT_EQ(ResultOf(*cea), 2001u);
+  // A peer that comes back is on probation (RFC 3539 §3.4.1, freeDiameter's REOPEN state):
+  // requests count only after three watchdog exchanges.
+  for (int watchdogs = 0; watchdogs < 3;) {
+    std::optional<Bytes> got = peer->Receive();
+    ASSERT_TRUE(got.has_value()) << "no watchdog on the reopened connection";
+    if (answer_watchdog(*got)) ++watchdogs;
+  }
+  std::this_thread::sleep_for(200ms);  // the last DWA reaches the state machine
+  answer = exchange(bir(Cat({Zn(401, btid), Zn(402, naf_id)})));
+  ASSERT_TRUE(answer.has_value()) << ReadFile(dir_ / "bsf-sim-1.log");
+  EXPECT_EQ(ResultOf(*answer), 5403u) << HexEncode(*answer);
 }
 
 // TLS from the first byte (RFC 6733 §13) on bsf-sim's TLS port, no plain port at all: both
@@ -331,7 +533,8 @@ TEST_F(DiameterZnE2eTest, TsharkDecodesTheExchangeAsThreeGppZn) {
   EXPECT_GE(zn_avps, 10);
   std::vector<std::string> success = absl::StrSplit(avp_lines[1], '|');
   EXPECT_EQ(success[3], "0") << "GBA-Type 3G";
-  EXPECT_THAT(success[4], ::testing::MatchesRegex(".*20[0-9][0-9].*")) << "BootstrapInfoCreationTime";
+  EXPECT_THAT(success[4], ::testing::MatchesRegex(".*20[0-9][0-9].*"))
+      << "BootstrapInfoCreationTime";
 
   // Wireshark finds nothing malformed in the whole capture.
   const CommandResult expert = RunCommand(absl::StrCat(

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/zn_diameter/zn_dictionary.h"
+#include "tests/unit/zn_diameter/diameter_wire.h"
 #include "uicc/base/bytes.h"
 #include "uicc/base/secret_bytes.h"
 
@@ -24,37 +25,7 @@ namespace gbabridge::zn_diameter {
 namespace {
 
 using ::testing::HasSubstr;
-
-constexpr uint8_t kV = 0x80;
-constexpr uint8_t kM = 0x40;
-
-void Put32(Bytes& out, uint32_t v) {
-  for (int shift : {24, 16, 8, 0}) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-
-// RFC 6733 §4.1: code, flags, 24-bit length (without padding), [vendor], data, padding.
-Bytes Avp(uint32_t code, uint8_t flags, const Bytes& data, uint32_t vendor = 0) {
-  Bytes out;
-  Put32(out, code);
-  const uint32_t length = 8 + ((flags & kV) ? 4 : 0) + static_cast<uint32_t>(data.size());
-  Put32(out, (uint32_t{flags} << 24) | length);
-  if (flags & kV) Put32(out, vendor);
-  out.insert(out.end(), data.begin(), data.end());
-  while (out.size() % 4 != 0) out.push_back(0);
-  return out;
-}
-Bytes Text(std::string_view s) { return Bytes(s.begin(), s.end()); }
-Bytes U32(uint32_t v) {
-  Bytes out;
-  Put32(out, v);
-  return out;
-}
-Bytes Zn(uint32_t code, const Bytes& data) { return Avp(code, kV | kM, data, 10415); }
-Bytes Cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
+using namespace ::gbabridge::diameter_wire;  // NOLINT: the encoder's small vocabulary
 
 // The message as it would go on the wire (fd_msg_bufferize).
 Bytes Serialize(msg* m) {
@@ -63,19 +34,6 @@ Bytes Serialize(msg* m) {
   if (fd_msg_bufferize(m, &buffer, &length) != 0) return {};
   Bytes out(buffer, buffer + length);
   std::free(buffer);
-  return out;
-}
-
-// RFC 6733 §3: version 1, 24-bit length, flags, 24-bit command, application, hop-by-hop,
-// end-to-end, then the AVPs.
-Bytes Message(uint8_t flags, const Bytes& avps) {
-  Bytes out;
-  Put32(out, (1u << 24) | static_cast<uint32_t>(20 + avps.size()));
-  Put32(out, (uint32_t{flags} << 24) | 310);
-  Put32(out, 16777220);
-  Put32(out, 0x11223344);
-  Put32(out, 0x55667788);
-  out.insert(out.end(), avps.begin(), avps.end());
   return out;
 }
 
