@@ -39,6 +39,7 @@ const std::set<std::string, std::less<>>& KnownKeys() {
                                                                    "diameter_identity",
                                                                    "diameter_realm",
                                                                    "diameter_tls_port",
+                                                                   "diameter_tls_listen",
                                                                    "diameter_tls_cert",
                                                                    "diameter_tls_key",
                                                                    "diameter_tls_ca",
@@ -136,6 +137,7 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
           "' (known: ub_listen, zn_listen, db, bsf_name, realm, lifetime, nonce_timeout, "
           "ind_bits, max_sessions, ub_threads, ub_tls_cert, ub_tls_key, zn_tls_cert, zn_tls_key, "
           "zn_client_ca, diameter_listen, diameter_identity, diameter_realm, diameter_tls_port, "
+          "diameter_tls_listen, "
           "diameter_tls_cert, diameter_tls_key, diameter_tls_ca, diameter_nafs, [naf_tokens], "
           "[naf_services])"));
     }
@@ -165,6 +167,7 @@ absl::Status LoadBsfConfigFile(const std::string& path, BsfConfig& config) {
            r.String("diameter_identity", config.diameter_identity),
            r.String("diameter_realm", config.diameter_realm),
            r.Integer("diameter_tls_port", 0, 65535, diameter_tls_port),
+           r.String("diameter_tls_listen", config.diameter_tls_listen),
            r.Path("diameter_tls_cert", config.diameter_tls_cert),
            r.Path("diameter_tls_key", config.diameter_tls_key),
            r.Path("diameter_tls_ca", config.diameter_tls_ca),

@@ -18,6 +18,7 @@
 //   diameter_realm    = "example.org"       # Origin-Realm; default: identity minus 1st label
 //   diameter_nafs     = ["naf.example.org", "peer.example.org=mef.example.org"]
 //   diameter_tls_port = 5868                # TLS from the first byte, with the three files:
+//   diameter_tls_listen = "0.0.0.0:5868"    # or TLS on another host (instead of the port)
 //   diameter_tls_cert = "bsf.pem"  diameter_tls_key = "bsf.key"  diameter_tls_ca = "ca.pem"
 //   [naf_tokens]                         # plain loopback Zn only
 //   "naf.example.org" = "s3cret"
@@ -70,7 +71,8 @@ struct BsfConfig {
   std::string diameter_listen;  // HOST:PORT, plain TCP (loopback only)
   std::string diameter_identity;
   std::string diameter_realm;
-  int diameter_tls_port = 0;
+  int diameter_tls_port = 0;        // TLS on the plain port's host (default 127.0.0.1)
+  std::string diameter_tls_listen;  // HOST:PORT for TLS, e.g. "0.0.0.0:5868"
   std::string diameter_tls_cert;
   std::string diameter_tls_key;
   std::string diameter_tls_ca;

@@ -9,6 +9,68 @@
 
 namespace gbabridge::bsf {
 
+absl::StatusOr<std::optional<DiameterZnOptions>> DiameterOptionsFor(const BsfConfig& config) {
+  if (config.diameter_listen.empty() && config.diameter_tls_port == 0 &&
+      config.diameter_tls_listen.empty()) {
+    return std::nullopt;
+  }
+  if (config.diameter_tls_port != 0 && !config.diameter_tls_listen.empty()) {
+    return absl::InvalidArgumentError(
+        "give --diameter-tls-listen HOST:PORT or --diameter-tls-port PORT, not both");
+  }
+  DiameterZnOptions diameter;
+  diameter.identity = config.diameter_identity.empty() ? config.bsf_name : config.diameter_identity;
+  diameter.realm = config.diameter_realm;
+  auto parse = [](const std::string& spec, const char* flag) -> absl::StatusOr<ListenAddress> {
+    absl::StatusOr<ListenAddress> listen = ParseListenAddress(spec);
+    if (!listen.ok()) return listen.status();
+    if (listen->port == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag,
+          " needs a port: freeDiameter cannot pick one (3868 is Diameter's, 5868 Diameter "
+          "over TLS)"));
+    }
+    if (listen->host == "localhost") listen->host = "127.0.0.1";
+    return listen;
+  };
+  if (!config.diameter_listen.empty()) {
+    absl::StatusOr<ListenAddress> listen = parse(config.diameter_listen, "--diameter-listen");
+    if (!listen.ok()) return listen.status();
+    diameter.listen_host = listen->host;
+    diameter.port = listen->port;
+  }
+  diameter.tls_port = config.diameter_tls_port;
+  if (!config.diameter_tls_listen.empty()) {
+    absl::StatusOr<ListenAddress> listen =
+        parse(config.diameter_tls_listen, "--diameter-tls-listen");
+    if (!listen.ok()) return listen.status();
+    // freeDiameter listens on one set of addresses (ListenOn) for both of its ports.
+    if (!config.diameter_listen.empty() && listen->host != diameter.listen_host) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--diameter-listen (", diameter.listen_host, ") and --diameter-tls-listen (",
+          listen->host,
+          ") must name the same host: freeDiameter listens on one address for both; for TLS "
+          "on another host, give --diameter-tls-listen alone"));
+    }
+    diameter.listen_host = listen->host;
+    diameter.tls_port = listen->port;
+  }
+  diameter.tls_cert_file = config.diameter_tls_cert;
+  diameter.tls_key_file = config.diameter_tls_key;
+  diameter.tls_ca_file = config.diameter_tls_ca;
+  diameter.naf_services = config.naf_services;
+  for (const std::string& spec : config.diameter_nafs) {
+    absl::StatusOr<DiameterNaf> naf = ParseDiameterNaf(spec);
+    if (!naf.ok()) return naf.status();
+    diameter.nafs.push_back(*std::move(naf));
+  }
+  if (diameter.nafs.empty()) {
+    return absl::InvalidArgumentError(
+        "Diameter Zn is on but names no NAF: add --diameter-naf IDENTITY[=FQDN,...]");
+  }
+  return diameter;
+}
+
 absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& config,
                                                              BsfServerHooks hooks) {
   if (absl::Status s = ValidateBsfConfig(config); !s.ok()) return s;
@@ -60,37 +122,9 @@ absl::StatusOr<std::unique_ptr<BsfServer>> BsfServer::Create(const BsfConfig& co
   if (!zn.ok()) return zn.status();
   bsf->zn_server_ = *std::move(zn);
 
-  if (!config.diameter_listen.empty() || config.diameter_tls_port != 0) {
-    DiameterZnOptions diameter;
-    diameter.identity =
-        config.diameter_identity.empty() ? config.bsf_name : config.diameter_identity;
-    diameter.realm = config.diameter_realm;
-    if (!config.diameter_listen.empty()) {
-      absl::StatusOr<ListenAddress> listen = ParseListenAddress(config.diameter_listen);
-      if (!listen.ok()) return listen.status();
-      if (listen->port == 0) {
-        return absl::InvalidArgumentError(
-            "--diameter-listen needs a port: freeDiameter cannot pick one (3868 is Diameter's)");
-      }
-      diameter.listen_host = listen->host == "localhost" ? "127.0.0.1" : listen->host;
-      diameter.port = listen->port;
-    }
-    diameter.tls_port = config.diameter_tls_port;
-    diameter.tls_cert_file = config.diameter_tls_cert;
-    diameter.tls_key_file = config.diameter_tls_key;
-    diameter.tls_ca_file = config.diameter_tls_ca;
-    diameter.naf_services = config.naf_services;
-    for (const std::string& spec : config.diameter_nafs) {
-      absl::StatusOr<DiameterNaf> naf = ParseDiameterNaf(spec);
-      if (!naf.ok()) return naf.status();
-      diameter.nafs.push_back(*std::move(naf));
-    }
-    if (diameter.nafs.empty()) {
-      return absl::InvalidArgumentError(
-          "Diameter Zn is on but names no NAF: add --diameter-naf IDENTITY[=FQDN,...]");
-    }
-    bsf->diameter_options_ = std::move(diameter);
-  }
+  absl::StatusOr<std::optional<DiameterZnOptions>> diameter = DiameterOptionsFor(config);
+  if (!diameter.ok()) return diameter.status();
+  bsf->diameter_options_ = *std::move(diameter);
   return bsf;
 }
 

@@ -31,6 +31,10 @@ struct BsfServerHooks {
   std::vector<grpc::Service*> extra_zn_services;
 };
 
+// The Diameter Zn settings `config` asks for (nullopt: Diameter off), checked: ports given,
+// one listen host for the plain and the TLS port (freeDiameter has one ListenOn), NAFs named.
+absl::StatusOr<std::optional<DiameterZnOptions>> DiameterOptionsFor(const BsfConfig& config);
+
 class BsfServer {
  public:
   // Validates the configuration, opens the database and loads TLS material; binds nothing.

@@ -77,6 +77,7 @@ struct ServeFlags {
   std::string diameter_realm;
   std::vector<std::string> diameter_nafs;
   int diameter_tls_port = 0;
+  std::string diameter_tls_listen;
   std::string diameter_tls_cert;
   std::string diameter_tls_key;
   std::string diameter_tls_ca;
@@ -122,6 +123,7 @@ int RunServe(const ServeFlags& flags, const CLI::App& cmd, gbabridge::bsf::BsfSe
   if (given("--diameter-realm")) config.diameter_realm = flags.diameter_realm;
   if (given("--diameter-naf")) config.diameter_nafs = flags.diameter_nafs;
   if (given("--diameter-tls-port")) config.diameter_tls_port = flags.diameter_tls_port;
+  if (given("--diameter-tls-listen")) config.diameter_tls_listen = flags.diameter_tls_listen;
   if (given("--diameter-tls-cert")) config.diameter_tls_cert = flags.diameter_tls_cert;
   if (given("--diameter-tls-key")) config.diameter_tls_key = flags.diameter_tls_key;
   if (given("--diameter-tls-ca")) config.diameter_tls_ca = flags.diameter_tls_ca;
@@ -317,6 +319,9 @@ int RunBsfSim(int argc, char** argv, BsfServerHooks hooks) {
       ->add_option("--diameter-tls-port", flags.diameter_tls_port,
                    "Diameter Zn over TLS (from the first byte, RFC 6733 §13) on this port")
       ->check(CLI::Range(1, 65535));
+  serve->add_option("--diameter-tls-listen", flags.diameter_tls_listen,
+                    "Diameter Zn over TLS on HOST:PORT, any host (e.g. 0.0.0.0:5868 for NAFs on "
+                    "other machines); instead of --diameter-tls-port");
   serve
       ->add_option("--diameter-tls-cert", flags.diameter_tls_cert,
                    "Diameter TLS certificate (PEM), naming the Diameter identity")

@@ -396,11 +396,12 @@ TEST_F(DiameterZnE2eTest, NafKeyOverDiameterTls) {
 
   port_ = FreeLoopbackTcpPort();
   BsfSimOptions options;
-  options.extra_serve_args = {"--diameter-tls-port", absl::StrCat(port_),
-                              "--diameter-tls-cert", absl::StrCat(d, "/", kBsfIdentity, ".pem"),
-                              "--diameter-tls-key",  absl::StrCat(d, "/", kBsfIdentity, ".key"),
-                              "--diameter-tls-ca",   d + "/ca.pem",
-                              "--diameter-naf",      kMef};
+  // On every address (a NAF on another machine could connect): TLS only may leave loopback.
+  options.extra_serve_args = {"--diameter-tls-listen", absl::StrCat("0.0.0.0:", port_),
+                              "--diameter-tls-cert",   absl::StrCat(d, "/", kBsfIdentity, ".pem"),
+                              "--diameter-tls-key",    absl::StrCat(d, "/", kBsfIdentity, ".key"),
+                              "--diameter-tls-ca",     d + "/ca.pem",
+                              "--diameter-naf",        kMef};
   StartBsf(options);
   StartDaemon();
   const nlohmann::json device = DeviceKey();

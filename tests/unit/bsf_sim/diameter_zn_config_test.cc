@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bsf_sim/bsf_config.h"
+#include "bsf_sim/bsf_server.h"
 #include "bsf_sim/diameter_zn_server.h"
 #include "bsf_sim/in_memory_session_store.h"
 #include "bsf_sim_test_util.h"
@@ -122,6 +123,45 @@ TEST(DiameterZnConfigTest, ExampleNafPeerSpec) {
   for (const char* bad : {"127.0.0.1:3868", "@127.0.0.1:3868", "bsf@127.0.0.1", "bsf@h:0"}) {
     EXPECT_FALSE(examples::ParseDiameterPeer(bad, settings).ok()) << bad;
   }
+}
+
+// TLS for NAFs on other machines: --diameter-tls-listen on any host (TLS only), or beside a
+// loopback plain port on the same host; freeDiameter has one ListenOn for both ports.
+TEST(DiameterZnConfigTest, TlsListensOnAnyHostAndSharesThePlainPortsHost) {
+  BsfConfig config;
+  config.bsf_name = "bsf.example.org";
+  config.diameter_nafs = {"naf.example.org"};
+  config.diameter_tls_listen = "0.0.0.0:5868";
+  absl::StatusOr<std::optional<DiameterZnOptions>> tls_only = DiameterOptionsFor(config);
+  ASSERT_TRUE(tls_only.ok()) << tls_only.status();
+  ASSERT_TRUE(tls_only->has_value());
+  EXPECT_EQ((*tls_only)->listen_host, "0.0.0.0");
+  EXPECT_EQ((*tls_only)->tls_port, 5868);
+  EXPECT_EQ((*tls_only)->port, 0) << "no plain port";
+
+  config.diameter_listen = "127.0.0.1:3868";
+  absl::StatusOr<std::optional<DiameterZnOptions>> split = DiameterOptionsFor(config);
+  ASSERT_FALSE(split.ok());
+  EXPECT_THAT(std::string(split.status().message()), HasSubstr("must name the same host"));
+
+  config.diameter_tls_listen = "127.0.0.1:5868";
+  absl::StatusOr<std::optional<DiameterZnOptions>> both = DiameterOptionsFor(config);
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ((*both)->port, 3868);
+  EXPECT_EQ((*both)->tls_port, 5868);
+
+  config.diameter_tls_port = 5869;
+  EXPECT_THAT(std::string(DiameterOptionsFor(config).status().message()), HasSubstr("not both"));
+  config.diameter_tls_port = 0;
+  config.diameter_tls_listen = "0.0.0.0:0";
+  config.diameter_listen.clear();
+  EXPECT_THAT(std::string(DiameterOptionsFor(config).status().message()),
+              HasSubstr("needs a port"));
+
+  BsfConfig off;
+  absl::StatusOr<std::optional<DiameterZnOptions>> none = DiameterOptionsFor(off);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
 }
 
 }  // namespace
