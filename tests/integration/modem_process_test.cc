@@ -7,8 +7,10 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
@@ -45,7 +47,8 @@ class ModemProcessTest : public ::testing::Test {
     if (!getenv("GBABRIDGE_KEEP_TEST_DIRS")) fs::remove_all(dir_);
   }
 
-  void StartModem(bool gba_u, const std::string& quirks = "") {
+  // `t0`: the card answers T=0-style (61xx, then GET RESPONSE), which the 61xx quirks need.
+  void StartModem(bool gba_u, const std::string& quirks = "", bool t0 = false) {
     const fs::path profile = testing::WriteTestProfile(dir_, gba_u);
     std::vector<std::string> argv = {GBABRIDGE_SOFT_USIM_BIN,
                                      "--profile",
@@ -55,6 +58,7 @@ class ModemProcessTest : public ::testing::Test {
                                      "--modem",
                                      link_};
     if (!quirks.empty()) argv.insert(argv.end(), {"--modem-quirks", quirks});
+    if (t0) argv.push_back("--t0");
     absl::StatusOr<testing::ChildProcess> modem =
         testing::ChildProcess::Start(argv, dir_ / "soft-usim.log");
     ASSERT_TRUE(modem.ok()) << modem.status();
@@ -63,6 +67,15 @@ class ModemProcessTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ASSERT_TRUE(fs::exists(link_)) << "the simulator did not make " << link_;
+    // Signals (SIM out, unplug) only act once the simulator says it is ready.
+    for (int i = 0; i < 200 && !absl::StrContains(ReadLog(), "modem ready at"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_THAT(ReadLog(), ::testing::HasSubstr("modem ready at"));
+  }
+  std::string ReadLog() const {
+    std::ifstream in(dir_ / "soft-usim.log");
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
   void StartBsf() {
@@ -137,13 +150,15 @@ TEST_F(ModemProcessTest, AQuirkyModemWithoutLogicalChannelsStillBootstraps) {
   EXPECT_EQ(j["key"], ZnKey(j["btid"], /*gba_u_aware=*/true));
 }
 
-// Every quirk switch of the simulator, each in its own soft-usim process: the CLI's GBA_U
-// bootstrap through it gives the NAF's key.
+// Every quirk switch of the simulator, each in its own soft-usim process with a T=0 card (so
+// that every case 4 command answers 61xx inside the modem): the CLI's GBA_U bootstrap through
+// it gives the NAF's key. With refuse-get-response the modem fetches the data itself and
+// refuses a GET RESPONSE from us: the bootstrap working shows none was sent.
 class ModemQuirkProcessTest : public ModemProcessTest,
                               public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(ModemQuirkProcessTest, BootstrapGivesTheNafsKey) {
-  StartModem(/*gba_u=*/true, GetParam());
+  StartModem(/*gba_u=*/true, GetParam(), /*t0=*/true);
   StartBsf();
   nlohmann::json j = Bootstrap();
   ASSERT_EQ(j["gba_mode"], "GBA_U") << j;
@@ -177,6 +192,17 @@ TEST_F(ModemProcessTest, AStalledModemIsCardUnresponsiveWithinTheTimeout) {
   // The card never saw the stalled AUTHENTICATE: the next run succeeds.
   nlohmann::json j = Bootstrap();
   EXPECT_EQ(j["key"], ZnKey(j["btid"], /*gba_u_aware=*/true));
+}
+
+// A modem that passes 61xx up but refuses the GET RESPONSE that must follow cannot give the
+// card's answers: the bootstrap stops with a card error that says so, and nothing hangs.
+TEST_F(ModemProcessTest, AModemThatPasses61xxButRefusesGetResponseIsAClearError) {
+  StartModem(/*gba_u=*/true, "pass-61xx,refuse-get-response", /*t0=*/true);
+  StartBsf();
+  CommandResult r = RunCli(absl::StrCat("bootstrap --modem ", link_, " --bsf ", bsf_->ub_url(),
+                                        " --naf mef.example.com --ua 01000100AE --json"));
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.err, HasSubstr("GET RESPONSE")) << r.output;
 }
 
 TEST_F(ModemProcessTest, ACmeErrorIsShownWithTheModemsWords) {

@@ -143,7 +143,18 @@ absl::StatusOr<Bytes> ModemTransport::SendApdu(ByteView command) {
   const std::string line = ApduCommand(at, channel_, command);
   absl::StatusOr<AtReply> reply = link_->Command(line, channel_ > 0 ? kCglaPrefix : kCsimPrefix);
   if (!reply.ok()) return reply.status();
-  if (reply->final.kind != AtFinalKind::kOk) return ApduRefused(*link_, at, reply->final);
+  if (reply->final.kind != AtFinalKind::kOk) {
+    // ISO 7816-4 §5.3.2 (T=0): after 61xx the answer waits for a GET RESPONSE (INS C0); a
+    // modem that passes 61xx up but refuses the GET RESPONSE loses it.
+    const bool get_response = command.size() >= 2 && command[1] == 0xC0;
+    return ApduRefused(*link_,
+                       get_response ? absl::StrCat(at,
+                                                   " with GET RESPONSE (after a 61xx: this "
+                                                   "modem neither fetches the answer itself nor "
+                                                   "lets us)")
+                                    : std::string(at),
+                       reply->final);
+  }
   if (reply->info.empty()) {
     return CardError(CardErrorReason::kMalformedResponse,
                      absl::StrCat("the modem at ", link_->options().port, " answered ", at,

@@ -62,16 +62,18 @@ extern "C" void OnModemSignal(int signal) {
 // The card behind a simulated modem until SIGTERM/SIGINT.
 int ServeModem(gbabridge::ApduHandler& card, const std::string& link,
                const gbabridge::AtModemQuirks& quirks, int baud) {
-  absl::StatusOr<std::unique_ptr<gbabridge::AtModemSimulator>> modem =
-      gbabridge::AtModemSimulator::Start(
-          card, {.link_path = link, .quirks = quirks, .baud = baud, .sim_inserted = true});
-  if (!modem.ok()) return Fail(modem.status().message());
-  g_modem = modem->get();
+  // The handlers first: a SIGUSR1/2 sent as soon as the link appears must not kill us (their
+  // default action); until the modem is up it does nothing.
   struct sigaction action {};
   action.sa_handler = OnModemSignal;
   sigemptyset(&action.sa_mask);
   for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaction(s, &action, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  absl::StatusOr<std::unique_ptr<gbabridge::AtModemSimulator>> modem =
+      gbabridge::AtModemSimulator::Start(
+          card, {.link_path = link, .quirks = quirks, .baud = baud, .sim_inserted = true});
+  if (!modem.ok()) return Fail(modem.status().message());
+  g_modem = modem->get();
   LogLine(absl::StrCat("modem ready at ", link));
   while (!g_stop_modem) ::usleep(50 * 1000);
   g_modem = nullptr;
