@@ -292,6 +292,35 @@ TEST_F(ModemProcessTest, TheDaemonServesKeysOverTheModemAndFollowsTheSim) {
   EXPECT_NE(second["btid"], key["btid"]) << "the session did not survive the removal";
   EXPECT_EQ(second["key"], ZnKey(second["btid"], /*gba_u_aware=*/true));
   EXPECT_THAT(daemon_->ReadLog(), HasSubstr("AT+CGLA on logical channel"));
+
+  // The modem is unplugged (its pty goes away): the same as a removed card, the session is
+  // wiped; plugged in again (a new pty behind the same link), a new bootstrap.
+  modem_->Signal(SIGUSR2);
+  CommandResult unplugged;
+  for (int i = 0; i < 50; ++i) {
+    unplugged = RunCli(naf_key);
+    if (unplugged.exit_code != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(unplugged.exit_code, 3) << unplugged.output;
+  modem_->Signal(SIGUSR2);
+  CommandResult replugged;
+  for (int i = 0; i < 80; ++i) {
+    replugged = RunCli(naf_key);
+    if (replugged.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(replugged.exit_code, 0) << replugged.output << daemon_->ReadLog();
+  nlohmann::json third = nlohmann::json::parse(replugged.out);
+  EXPECT_NE(third["btid"], second["btid"]) << "the session survived the unplug";
+  EXPECT_EQ(third["key"], ZnKey(third["btid"], /*gba_u_aware=*/true));
+  const std::string log = daemon_->ReadLog();
+  size_t removals = 0;
+  for (size_t at = log.find("card removed from reader"); at != std::string::npos;
+       at = log.find("card removed from reader", at + 1)) {
+    ++removals;
+  }
+  EXPECT_GE(removals, 2u) << "the SIM's removal and the unplug each as a removal event:\n" << log;
 }
 
 }  // namespace
