@@ -455,6 +455,8 @@ absl::StatusOr<SubscriberStore::UssLookup> SubscriberStore::LookUpUserSecuritySe
   const std::string fqdn = absl::AsciiStrToLower(AbslView(naf_fqdn));
   // The stored USS of each requested service, in the NAF's order (TS 29.109 allows several
   // GAA-Service-Identifier AVPs; the answer carries one GBA-UserSecSettings).
+  std::vector<std::string> service_keys;
+  for (const std::string& gsid : gsids) service_keys.push_back(absl::StrCat("gsid:", gsid));
   std::vector<std::optional<Bytes>> by_service(gsids.size());
   std::lock_guard<std::mutex> lock(impl_->ReadMu());
   sqlite3_stmt* stmt = impl_->ReadSelectUss();
@@ -472,7 +474,7 @@ absl::StatusOr<SubscriberStore::UssLookup> SubscriberStore::LookUpUserSecuritySe
     const ByteView uss = ColumnBlob(stmt, 1);
     // TS 33.220 §4.4.6: USS are per GAA service; the service's win over the FQDN's.
     for (size_t i = 0; i < gsids.size(); ++i) {
-      if (key == absl::StrCat("gsid:", gsids[i])) by_service[i] = Bytes(uss.begin(), uss.end());
+      if (key == service_keys[i]) by_service[i] = Bytes(uss.begin(), uss.end());
     }
     if (key == fqdn) by_fqdn = Bytes(uss.begin(), uss.end());
   }

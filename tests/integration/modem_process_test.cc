@@ -73,6 +73,17 @@ class ModemProcessTest : public ::testing::Test {
     }
     ASSERT_THAT(ReadLog(), ::testing::HasSubstr("modem ready at"));
   }
+  // Runs the CLI with `args` every 100 ms until it succeeds (or, with `want_success` false,
+  // fails), at most `tries` times; the last result.
+  CommandResult RunCliUntil(const std::string& args, bool want_success, int tries = 50) {
+    CommandResult r;
+    for (int i = 0; i < tries; ++i) {
+      r = RunCli(args);
+      if ((r.exit_code == 0) == want_success) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return r;
+  }
   std::string ReadLog() const {
     std::ifstream in(dir_ / "soft-usim.log");
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -272,21 +283,11 @@ TEST_F(ModemProcessTest, TheDaemonServesKeysOverTheModemAndFollowsTheSim) {
 
   // The SIM leaves the modem: the daemon wipes the session and says there is no card.
   modem_->Signal(SIGUSR1);
-  CommandResult removed;
-  for (int i = 0; i < 50; ++i) {
-    removed = RunCli(naf_key);
-    if (removed.exit_code != 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const CommandResult removed = RunCliUntil(naf_key, /*want_success=*/false);
   EXPECT_EQ(removed.exit_code, 3) << removed.output;
   // Back in: a new bootstrap, a new B-TID.
   modem_->Signal(SIGUSR1);
-  CommandResult again;
-  for (int i = 0; i < 50; ++i) {
-    again = RunCli(naf_key);
-    if (again.exit_code == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const CommandResult again = RunCliUntil(naf_key, /*want_success=*/true);
   ASSERT_EQ(again.exit_code, 0) << again.output << daemon_->ReadLog();
   nlohmann::json second = nlohmann::json::parse(again.out);
   EXPECT_NE(second["btid"], key["btid"]) << "the session did not survive the removal";
@@ -296,20 +297,10 @@ TEST_F(ModemProcessTest, TheDaemonServesKeysOverTheModemAndFollowsTheSim) {
   // The modem is unplugged (its pty goes away): the same as a removed card, the session is
   // wiped; plugged in again (a new pty behind the same link), a new bootstrap.
   modem_->Signal(SIGUSR2);
-  CommandResult unplugged;
-  for (int i = 0; i < 50; ++i) {
-    unplugged = RunCli(naf_key);
-    if (unplugged.exit_code != 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const CommandResult unplugged = RunCliUntil(naf_key, /*want_success=*/false);
   EXPECT_EQ(unplugged.exit_code, 3) << unplugged.output;
   modem_->Signal(SIGUSR2);
-  CommandResult replugged;
-  for (int i = 0; i < 80; ++i) {
-    replugged = RunCli(naf_key);
-    if (replugged.exit_code == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const CommandResult replugged = RunCliUntil(naf_key, /*want_success=*/true, 80);
   ASSERT_EQ(replugged.exit_code, 0) << replugged.output << daemon_->ReadLog();
   nlohmann::json third = nlohmann::json::parse(replugged.out);
   EXPECT_NE(third["btid"], second["btid"]) << "the session survived the unplug";
